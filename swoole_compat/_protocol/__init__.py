@@ -1,0 +1,1 @@
+"""Sans-I/O protocol layer: request serialisation, response assembly, WebSocket framing, MIME."""

@@ -1,0 +1,94 @@
+"""``multipart/form-data`` bodies for ``addFile()``/``addData()`` uploads (client.md §6.6).
+
+The body is described, not materialised: :func:`build` returns a list of in-memory pieces and
+:class:`FileSlice` descriptors so the transport can stream file content from disk.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .._php import php_bytes
+
+BOUNDARY_PREFIX = "----SwooleBoundary"
+BOUNDARY_RANDOM_LENGTH = 21
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_boundary() -> str:
+    """``----SwooleBoundary`` + 21 random alphanumerics (39 characters)."""
+    return BOUNDARY_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(BOUNDARY_RANDOM_LENGTH))
+
+
+@dataclass(frozen=True)
+class FileSlice:
+    """``size`` bytes of the file at ``path`` starting at ``offset``, read at send time."""
+
+    path: str
+    offset: int
+    size: int
+
+
+Piece = Union[bytes, FileSlice]
+
+
+class NotAnArray(Exception):
+    """An ``uploadFiles`` element is not a dict; ``key`` names it for the warning."""
+
+    def __init__(self, key: Any) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def build(boundary: str, form: Any, uploads: Any, where: str) -> tuple[list[Piece], int]:
+    """Pieces of the multipart body and its exact length.
+
+    ``form`` contributes its string-keyed, non-None entries only when it is a dict. Upload
+    entries lacking a required key are skipped, as upstream does; a non-dict entry raises
+    :class:`NotAnArray`.
+    """
+    items = uploads.items() if isinstance(uploads, dict) else enumerate(uploads)
+    checked: list[dict[str, Any]] = []
+    for key, entry in items:
+        if not isinstance(entry, dict):
+            raise NotAnArray(key if isinstance(key, str) else "<numeric>")
+        checked.append(entry)
+    bnd = boundary.encode()
+    pieces: list[Piece] = []
+    total = 0
+    if isinstance(form, dict):
+        for key, value in form.items():
+            if not isinstance(key, str) or value is None:
+                continue
+            head = b"--" + bnd + b'\r\nContent-Disposition: form-data; name="' + key.encode("utf-8", "surrogateescape") + b'"\r\n\r\n'
+            piece = head + php_bytes(value, where) + b"\r\n"
+            pieces.append(piece)
+            total += len(piece)
+    for entry in checked:
+        if not all(k in entry for k in ("name", "filename", "size", "type")):
+            continue
+        content = entry.get("content")
+        if content is None and ("path" not in entry or "offset" not in entry):
+            continue
+        head = (
+            b"--" + bnd
+            + b'\r\nContent-Disposition: form-data; name="' + php_bytes(entry["name"]) + b'"; filename="'
+            + php_bytes(entry["filename"]) + b'"\r\nContent-Type: ' + php_bytes(entry["type"]) + b"\r\n\r\n"
+        )
+        if content is not None:
+            piece = head + php_bytes(content) + b"\r\n"
+            pieces.append(piece)
+            total += len(piece)
+        else:
+            size = int(entry["size"])
+            pieces.append(head)
+            pieces.append(FileSlice(str(entry["path"]), int(entry["offset"]), size))
+            pieces.append(b"\r\n")
+            total += len(head) + size + 2
+    tail = b"--" + bnd + b"--\r\n"
+    pieces.append(tail)
+    total += len(tail)
+    return pieces, total

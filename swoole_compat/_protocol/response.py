@@ -1,0 +1,266 @@
+"""Response assembly over h11 (client.md §7), sans I/O.
+
+A fresh :class:`ResponseReader` per response: bytes go in through :meth:`ResponseReader.feed`
+and :meth:`ResponseReader.feed_eof`, body pieces (transfer-decoded, not content-decoded) come
+out, and the head is exposed as Swoole sees it. Failures raise :class:`ResponseError` with the
+Swoole ``errCode`` (7102 malformed, 104 cut short); headers parsed before the failure stay.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import h11
+
+SW_ERROR_HTTP_INVALID_PROTOCOL = 7102
+ECONNRESET = 104
+HEAD_MAX_SIZE = 65536
+
+_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_STATUS_LINE = re.compile(rb"^HTTP/(\d)\.(\d) (\d{3})(?: .*)?$")
+
+
+class ResponseError(Exception):
+    """The response failed; ``code`` is the Swoole ``errCode``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+class ResponseReader:
+    """Parses one response. Attributes are filled as parsing progresses:
+
+    ``status`` (int, 0 until the head is parsed), ``headers`` (``dict`` or None while no header
+    line was seen), ``set_cookies`` (raw ``Set-Cookie`` values in order), ``encoding``
+    (``"gzip"``/``"deflate"``/``"br"``/``"zstd"``/None), ``connection_close`` (None when no
+    ``Connection`` header, else whether it starts with ``close``), ``websocket`` (a 101 with a
+    ``websocket`` upgrade token), ``ws_extensions`` (``Sec-WebSocket-Extensions`` values),
+    ``complete`` and ``head_done``.
+    """
+
+    __slots__ = (
+        "_conn", "_lowercase", "_head_buf", "_upgrade_offer", "status", "headers", "set_cookies",
+        "encoding", "connection_close", "websocket", "ws_extensions", "event_stream", "keep_alive_response",
+        "complete", "head_done", "truncated_success", "trailing_data", "chunked", "has_length", "_no_body",
+    )
+
+    def __init__(self, method: str, *, lowercase: bool = True, upgrade_offer: bool = False) -> None:
+        conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=HEAD_MAX_SIZE)
+        request_headers = [(b"Host", b"x")]
+        if upgrade_offer:
+            request_headers += [(b"Connection", b"Upgrade"), (b"Upgrade", b"websocket")]
+        # h11 must believe a request was sent; only HEAD changes how the response is framed.
+        conn.send(h11.Request(method=b"HEAD" if method == "HEAD" else b"GET", target=b"/", headers=request_headers))
+        conn.send(h11.EndOfMessage())
+        self._conn = conn
+        self._lowercase = lowercase
+        self._head_buf: bytearray | None = bytearray()
+        self._upgrade_offer = upgrade_offer
+        self.status = 0
+        self.headers: dict[str, Any] | None = None
+        self.set_cookies: list[str] = []
+        self.encoding: str | None = None
+        self.connection_close: bool | None = None
+        self.websocket = False
+        self.ws_extensions: list[str] = []
+        self.event_stream = False
+        self.keep_alive_response = True
+        self.complete = False
+        self.head_done = False
+        self.truncated_success = False
+        self.trailing_data = b""
+        self.chunked = False
+        self.has_length = False
+        self._no_body = method == "HEAD"
+
+    # -- header bookkeeping (client.md §7.4) ----------------------------------------------------
+    def _add_header(self, raw_name: bytes, raw_value: bytes) -> None:
+        name = _text(raw_name.lower() if self._lowercase else raw_name)
+        value = _text(raw_value)
+        headers = self.headers
+        if headers is None:
+            headers = self.headers = {}
+        if name in headers:
+            prev = headers[name]
+            if isinstance(prev, list):
+                prev.append(value)
+            else:
+                headers[name] = [prev, value]
+        else:
+            headers[name] = value
+        # Special names compare case-sensitively with the lower-case spelling (Replicate Q8).
+        if name == "set-cookie":
+            self.set_cookies.append(value)
+        elif name == "content-encoding":
+            lowered = value.lower()
+            if lowered.startswith("br"):
+                self.encoding = "br"
+            elif lowered.startswith("gzip"):
+                self.encoding = "gzip"
+            elif lowered.startswith("deflate"):
+                self.encoding = "deflate"
+            elif lowered.startswith("zstd"):
+                self.encoding = "zstd"
+            else:
+                self.encoding = None
+        elif name == "connection":
+            self.connection_close = value.lower().startswith("close")
+        elif name == "upgrade":
+            if self.status == 101 and any(t.strip().lower() == "websocket" for t in value.split(",")):
+                self.websocket = True
+        elif name == "sec-websocket-extensions":
+            self.ws_extensions.append(value)
+        elif name == "content-type":
+            self.event_stream = value.startswith("text/event-stream")
+        elif name == "transfer-encoding":
+            self.chunked = value.lower().startswith("chunked")
+        elif name == "content-length":
+            self.has_length = True
+
+    def _prescan_head(self) -> None:
+        """Fill ``headers`` with the valid lines before the first bad one (client.md §7.2)."""
+        buf = bytes(self._head_buf or b"")
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return  # no complete head: nothing of it is parsed (headers stay None)
+        lines = buf[:end].split(b"\r\n")
+        match = _STATUS_LINE.match(lines[0])
+        if not match:
+            return
+        seen_length = seen_chunked = False
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if not sep or not _TOKEN.match(name):
+                return
+            lname = name.lower()
+            value = value.strip(b" \t")
+            if lname == b"content-length":
+                if seen_chunked:
+                    return
+                seen_length = True
+            elif lname == b"transfer-encoding" and value.lower().startswith(b"chunked"):
+                if seen_length:
+                    return
+                seen_chunked = True
+            self._add_header(name, value)
+
+    def _fail(self, code: int) -> ResponseError:
+        if not self.head_done and self.headers is None:
+            self._prescan_head()
+        return ResponseError(code)
+
+    # -- feeding ----------------------------------------------------------------------------------
+    def feed(self, data: bytes) -> list[bytes]:
+        """Consume ``data``; return the body pieces it completed. Raises :class:`ResponseError`."""
+        if self._head_buf is not None:
+            self._head_buf += data
+            if len(self._head_buf) > HEAD_MAX_SIZE and b"\r\n\r\n" not in self._head_buf:
+                raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
+        self._conn.receive_data(data)
+        return self._drain()
+
+    def feed_eof(self) -> list[bytes]:
+        """The peer closed. Completes read-until-close bodies; otherwise raises 104, except
+        for non-keep-alive responses whose body was cut short (Replicate Q21)."""
+        if not self.head_done:
+            raise self._fail(ECONNRESET)
+        if not self.keep_alive_response and (self.has_length or self.chunked):
+            # Swoole ends such a response successfully with statusCode 0 and no body.
+            self.truncated_success = True
+            self.complete = True
+            return []
+        self._conn.receive_data(b"")
+        try:
+            return self._drain()
+        except ResponseError as exc:
+            if exc.code == SW_ERROR_HTTP_INVALID_PROTOCOL and not self.complete:
+                raise ResponseError(ECONNRESET) from None
+            raise
+
+    def _drain(self) -> list[bytes]:
+        pieces: list[bytes] = []
+        conn = self._conn
+        while not self.complete:
+            try:
+                event = conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                if "without a pending proposal" in str(exc) or "Upgrade" in str(exc):
+                    self._unsolicited_101()
+                    return pieces
+                if "peer closed connection" in str(exc):
+                    raise self._fail(ECONNRESET) from None
+                raise self._fail(SW_ERROR_HTTP_INVALID_PROTOCOL) from None
+            kind = type(event)
+            if kind is h11.Data:
+                pieces.append(event.data)  # type: ignore[union-attr]
+            elif kind is h11.NEED_DATA:
+                if self.event_stream_done():
+                    self.complete = True
+                break
+            elif kind is h11.Response:
+                self._on_head(event)  # type: ignore[arg-type]
+            elif kind is h11.EndOfMessage:
+                for name, value in event.headers.raw_items():  # type: ignore[union-attr]
+                    self._add_header(name, value)
+                self.complete = True
+            elif kind is h11.InformationalResponse:
+                if event.status_code == 101:  # type: ignore[union-attr]
+                    # Only reachable when an upgrade was offered: h11 switched protocols and
+                    # the bytes after the head belong to the WebSocket stream.
+                    self._on_head(event)  # type: ignore[arg-type]
+                    self.complete = True
+                    self.trailing_data = bytes(conn.trailing_data[0])
+                    return pieces
+                continue  # Deviation Q12: interim responses are skipped
+            elif kind is h11.ConnectionClosed:
+                raise self._fail(ECONNRESET)
+            else:  # PAUSED etc.
+                break
+        return pieces
+
+    def event_stream_done(self) -> bool:
+        """``text/event-stream`` without framing completes after its first read (Replicate Q20)."""
+        return self.head_done and self.event_stream and not self.has_length and not self.chunked
+
+    def _on_head(self, event: h11.Response | h11.InformationalResponse) -> None:
+        self.status = event.status_code
+        raw = event.headers.raw_items()
+        seen_length = seen_chunked = False
+        for name, value in raw:
+            lname = name.lower()
+            if lname == b"content-length":
+                seen_length = True
+            elif lname == b"transfer-encoding" and value.lower().startswith(b"chunked"):
+                seen_chunked = True
+            if seen_length and seen_chunked:
+                # h11 lets chunked win; Swoole rejects the response (7102), keeping earlier lines.
+                raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
+            self._add_header(name, value)
+        self.head_done = True
+        self._head_buf = None
+        http10 = event.http_version == b"1.0"
+        if self.connection_close is True:
+            self.keep_alive_response = False
+        elif http10:
+            conn_value = None
+            for name, value in raw:
+                if name.lower() == b"connection":
+                    conn_value = value.lower()
+            self.keep_alive_response = conn_value is not None and b"keep-alive" in conn_value
+        if self.status in (204, 304) or self._no_body:
+            self.has_length = False
+            self.chunked = False
+
+    def _unsolicited_101(self) -> None:
+        """A 101 nobody asked for (e.g. ``Upgrade: h2c``): status 0, success (Replicate Q13)."""
+        self._prescan_head()
+        self.status = 0
+        self.head_done = True
+        self.complete = True
+        self._head_buf = None

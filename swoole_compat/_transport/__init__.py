@@ -1,0 +1,1 @@
+"""Transport layer: the only code that touches sockets (see docs/architecture.md)."""

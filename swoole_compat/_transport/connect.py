@@ -1,0 +1,331 @@
+"""Opening a connection: host classification, DNS, bind, TCP/UNIX connect, proxies, TLS.
+
+Everything here raises :class:`~.errno.TransportError` with the Swoole code of the failing stage
+(client.md §8.1, errors.md §3.1), so the façade maps any failure to ``statusCode`` -1 directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+import re
+import socket
+import ssl
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .._php import php_float, php_int, php_str, php_truthy
+from . import tls
+from .errno import (
+    ETIMEDOUT,
+    SW_ERROR_DNSLOOKUP_RESOLVE_FAILED,
+    SW_ERROR_DNSLOOKUP_RESOLVE_TIMEOUT,
+    SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED,
+    SW_ERROR_SOCKS5_HANDSHAKE_FAILED,
+    TransportError,
+    from_exception,
+)
+from .stream import Stream
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_IO_TIMEOUT = 60.0
+PROXY_USER_AGENT = "Swoole/6.2.1"
+SOCKS5_MAX_CREDENTIAL = 250
+SOCKS5_MAX_HOST = 480
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a client connects: ``kind`` is ``"tcp4"``, ``"tcp6"`` or ``"unix"``."""
+
+    kind: str
+    address: str  # host name / literal, or the UNIX path
+    port: int
+
+    @property
+    def is_unix(self) -> bool:
+        return self.kind == "unix"
+
+
+_UNIX_PREFIX = re.compile(r"^unix:/+")
+
+
+def classify_host(host: str, port: int) -> Target:
+    """Swoole's ``Socket::convert_to_type``: ``unix:/…`` → UNIX, any ``:`` → IPv6, else IPv4."""
+    if host.startswith("unix:/"):
+        return Target("unix", _UNIX_PREFIX.sub("/", host), port)
+    if ":" in host:
+        return Target("tcp6", host, port)
+    return Target("tcp4", host, port)
+
+
+def _timeout(value: Any, default: float) -> float | None:
+    """Swoole timeout semantics: 0/absent → default, negative → no limit."""
+    if value is None:
+        return default
+    seconds = php_float(value)
+    if seconds == 0:
+        return default
+    if seconds < 0:
+        return None
+    return seconds
+
+
+def io_timeouts(setting: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
+    """(DNS, read, write) timeouts from ``timeout``, ``read_timeout`` and ``write_timeout``."""
+    base = _timeout(setting.get("timeout"), DEFAULT_IO_TIMEOUT)
+    read = _timeout(setting["read_timeout"], DEFAULT_IO_TIMEOUT) if setting.get("read_timeout") is not None else base
+    write = _timeout(setting["write_timeout"], DEFAULT_IO_TIMEOUT) if setting.get("write_timeout") is not None else base
+    return base, read, write
+
+
+def connect_timeout(setting: Mapping[str, Any]) -> float | None:
+    return _timeout(setting.get("connect_timeout"), DEFAULT_CONNECT_TIMEOUT)
+
+
+async def _with_timeout(coro: Any, seconds: float | None, code: int = ETIMEDOUT) -> Any:
+    if seconds is None:
+        return await coro
+    try:
+        return await asyncio.wait_for(coro, seconds)
+    except asyncio.TimeoutError:
+        raise TransportError(code) from None
+
+
+async def _resolve(host: str, port: int, family: int, dns_timeout: float | None) -> tuple[int, Any]:
+    """Resolve to the first address of ``family`` (literals skip DNS)."""
+    literal = host
+    try:
+        ip = ipaddress.ip_address(literal)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if (ip.version == 6) != (family == socket.AF_INET6):
+            raise TransportError(SW_ERROR_DNSLOOKUP_RESOLVE_FAILED)
+        return family, (literal, port) if family == socket.AF_INET else (literal, port, 0, 0)
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await _with_timeout(
+            loop.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM),
+            dns_timeout,
+            SW_ERROR_DNSLOOKUP_RESOLVE_TIMEOUT,
+        )
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise TransportError(SW_ERROR_DNSLOOKUP_RESOLVE_FAILED) from None
+    if not infos:
+        raise TransportError(SW_ERROR_DNSLOOKUP_RESOLVE_FAILED)
+    return infos[0][0], infos[0][4]
+
+
+def _apply_socket_options(sock: socket.socket, setting: Mapping[str, Any], is_tcp: bool) -> None:
+    nodelay = setting.get("open_tcp_nodelay")
+    if is_tcp and (nodelay is None or php_truthy(nodelay)):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    size = setting.get("socket_buffer_size")
+    if size is not None:
+        value = php_int(size)
+        if value > 0:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, value)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, value)
+
+
+async def _connect_socket(family: int, address: Any, setting: Mapping[str, Any], timeout: float | None) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        _apply_socket_options(sock, setting, family != socket.AF_UNIX)
+        bind_address = setting.get("bind_address")
+        if bind_address and family != socket.AF_UNIX:
+            bind_port = min(max(php_int(setting.get("bind_port") or 0), 0), 65535)
+            try:
+                sock.bind((php_str(bind_address), bind_port))
+            except OSError:
+                # Swoole ignores a failed bind (upstream test bind_address); the kernel then
+                # picks the source address at connect time.
+                pass
+        loop = asyncio.get_running_loop()
+        await _with_timeout(loop.sock_connect(sock, address), timeout)
+    except BaseException as exc:
+        sock.close()
+        if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt, SystemExit)):
+            raise
+        raise from_exception(exc) from None
+    return sock
+
+
+async def _read_exactly(stream: Stream, buffer: bytearray, count: int) -> bytes:
+    while len(buffer) < count:
+        data = await stream.read()
+        if not data:
+            raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED)
+        buffer += data
+    out = bytes(buffer[:count])
+    del buffer[:count]
+    return out
+
+
+async def _socks5_handshake(stream: Stream, setting: Mapping[str, Any], target: Target) -> None:
+    """RFC 1928/1929 as Swoole does it: one method offered, the target always as a name."""
+    user = php_str(setting.get("socks5_username") or "")
+    password = php_str(setting.get("socks5_password") or "")
+    use_auth = bool(user and password)
+    buf = bytearray()
+    await stream.write(b"\x05\x01" + (b"\x02" if use_auth else b"\x00"))
+    reply = await _read_exactly(stream, buf, 2)
+    if reply[0] != 5 or reply[1] != (2 if use_auth else 0):
+        raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED)
+    if use_auth:
+        u = user.encode()[:SOCKS5_MAX_CREDENTIAL]
+        p = password.encode()[:SOCKS5_MAX_CREDENTIAL]
+        await stream.write(b"\x01" + bytes([len(u)]) + u + bytes([len(p)]) + p)
+        reply = await _read_exactly(stream, buf, 2)
+        if reply[1] != 0:
+            raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED)
+    host = target.address.encode()[:SOCKS5_MAX_HOST]
+    if len(host) > 255:
+        raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED)
+    await stream.write(b"\x05\x01\x00\x03" + bytes([len(host)]) + host + target.port.to_bytes(2, "big"))
+    head = await _read_exactly(stream, buf, 4)
+    if head[0] != 5 or head[1] != 0:
+        raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED)
+    atyp = head[3]
+    if atyp == 1:
+        await _read_exactly(stream, buf, 4 + 2)
+    elif atyp == 4:
+        await _read_exactly(stream, buf, 16 + 2)
+    elif atyp == 3:
+        length = (await _read_exactly(stream, buf, 1))[0]
+        await _read_exactly(stream, buf, length + 2)
+    else:
+        raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED)
+    stream.unread(bytes(buf))
+
+
+def proxy_credentials(setting: Mapping[str, Any]) -> str | None:
+    """``user:password`` for the HTTP proxy when both are non-empty."""
+    user = setting.get("http_proxy_username")
+    if user is None:
+        user = setting.get("http_proxy_user")
+    password = setting.get("http_proxy_password")
+    if user and password:
+        return f"{php_str(user)}:{php_str(password)}"
+    return None
+
+
+_PROXY_OK = re.compile(rb"^HTTP/1\.[01]\s+200")
+
+
+async def _http_connect_handshake(stream: Stream, setting: Mapping[str, Any], target: Target) -> None:
+    name = setting.get("ssl_host_name")
+    name = php_str(name) if name else target.address
+    lines = [
+        f"CONNECT {target.address}:{target.port} HTTP/1.1",
+        f"Host: {name}:{target.port}",
+        f"User-Agent: {PROXY_USER_AGENT}",
+        "Proxy-Connection: Keep-Alive",
+    ]
+    creds = proxy_credentials(setting)
+    if creds:
+        lines.append("Proxy-Authorization: Basic " + base64.b64encode(creds.encode()).decode())
+    await stream.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    buf = bytearray()
+    while b"\r\n\r\n" not in buf:
+        data = await stream.read()
+        if not data or len(buf) > 65536:
+            raise TransportError(SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED)
+        buf += data
+    head, _, rest = bytes(buf).partition(b"\r\n\r\n")
+    if not _PROXY_OK.match(head):
+        raise TransportError(SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED)
+    stream.unread(rest)
+
+
+def http_proxy(setting: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The HTTP proxy address, unless a SOCKS5 proxy takes precedence."""
+    if setting.get("socks5_host"):
+        return None
+    host = setting.get("http_proxy_host")
+    port = setting.get("http_proxy_port")
+    if host and port is not None:
+        return php_str(host), php_int(port)
+    return None
+
+
+def socks5_proxy(setting: Mapping[str, Any]) -> tuple[str, int] | None:
+    host = setting.get("socks5_host")
+    port = setting.get("socks5_port")
+    if host and port is not None:
+        return php_str(host), php_int(port)
+    return None
+
+
+async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool) -> Stream:
+    """Connect to ``target`` per the merged ``setting``; raise :class:`TransportError` on failure."""
+    dns_timeout, read_timeout, _ = io_timeouts(setting)
+    ctimeout = connect_timeout(setting)
+    use_ssl = use_ssl or php_truthy(setting.get("open_ssl"))
+    socks = socks5_proxy(setting)
+    proxy = None if socks else http_proxy(setting)
+    via = socks or proxy
+    if target.is_unix:
+        family, address = socket.AF_UNIX, target.address
+    elif via is not None:
+        via_family = socket.AF_INET6 if ":" in via[0] else socket.AF_INET
+        family, address = await _resolve(via[0], via[1], via_family, dns_timeout)
+    else:
+        wanted = socket.AF_INET6 if target.kind == "tcp6" else socket.AF_INET
+        family, address = await _resolve(target.address, target.port, wanted, dns_timeout)
+
+    async def attempt(ctx: ssl.SSLContext | None) -> Stream:
+        sock = await _connect_socket(family, address, setting, ctimeout)
+        sni = tls.server_hostname(setting, target.address) if ctx is not None else None
+        tunnel = via is not None and not target.is_unix and (socks is not None or use_ssl)
+        try:
+            if not tunnel:
+                # The handshake is bounded by the read timeout (errno 110 on expiry), not by
+                # asyncio's own handshake timeout, which would report a different error.
+                return await _with_timeout(
+                    Stream.wrap(sock, ssl_context=ctx, server_hostname=sni, ssl_handshake_timeout=3600.0),
+                    read_timeout,
+                )
+            stream = await Stream.wrap(sock)
+        except BaseException as exc:
+            sock.close()
+            if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt, SystemExit)):
+                raise
+            if tls.wants_self_signed_retry(setting, exc):
+                raise _SelfSignedRetry() from None
+            raise from_exception(exc) from None
+        try:
+            if socks is not None:
+                await _with_timeout(_socks5_handshake(stream, setting, target), read_timeout)
+            else:
+                await _with_timeout(_http_connect_handshake(stream, setting, target), read_timeout)
+            if ctx is not None:
+                await _with_timeout(stream.start_tls(ctx, sni, 3600.0), read_timeout)
+        except BaseException as exc:
+            stream.abort()
+            if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt, SystemExit)):
+                raise
+            if tls.wants_self_signed_retry(setting, exc):
+                raise _SelfSignedRetry() from None
+            if isinstance(exc, TransportError) and exc.code == ETIMEDOUT:
+                raise
+            if isinstance(exc, TransportError) and exc.code not in (1014, 1018):
+                raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED if socks else SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED) from None
+            raise from_exception(exc) from None
+        return stream
+
+    ctx = tls.build_context(setting) if use_ssl else None
+    try:
+        return await attempt(ctx)
+    except _SelfSignedRetry:
+        # Python verifies inside the handshake and has no per-error callback, so a handshake
+        # that failed only because the leaf is self-signed (OpenSSL error 18) is repeated
+        # without chain verification. Deviation: the server sees one aborted handshake first.
+        return await attempt(tls.build_context(setting, allow_self_signed_pass=True))
+
+
+class _SelfSignedRetry(Exception):
+    """Internal signal: retry the handshake, the only verification error was a self-signed leaf."""

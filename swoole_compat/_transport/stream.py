@@ -1,0 +1,289 @@
+"""A byte stream over one connected socket, built directly on ``asyncio.Protocol``.
+
+``asyncio.StreamReader`` adds a copy and a lock per read; the client only ever needs "give me
+what has arrived", so :class:`Stream` hands out whole received chunks. Reading is paused when
+more than :data:`HIGH_WATER` bytes are buffered, which bounds memory whatever the peer sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections import deque
+from typing import Any, Iterable
+
+from .errno import EBADF, ECONNRESET, ETIMEDOUT, TransportError, from_exception
+
+HIGH_WATER = 4 * 1024 * 1024
+"""Buffered-but-unread bytes above which the socket is no longer read."""
+
+
+class _Protocol(asyncio.Protocol):
+    """Collects received chunks and wakes the single reader."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
+        self.eof = False
+        self.error: TransportError | None = None
+        self.paused_reading = False
+        self.read_waiter: asyncio.Future[None] | None = None
+        self.drain_waiter: asyncio.Future[None] | None = None
+        self.write_paused = False
+        self.lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered > HIGH_WATER and not self.paused_reading and self.transport is not None:
+            self.paused_reading = True
+            self.transport.pause_reading()
+        self._wake_reader()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake_reader()
+        return False  # let the transport close itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self.eof = True
+        if exc is not None and self.error is None:
+            self.error = from_exception(exc)
+        self._wake_reader()
+        waiter = self.drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        waiter = self.drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _wake_reader(self) -> None:
+        waiter = self.read_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TransportError(ETIMEDOUT))
+
+
+class Stream:
+    """One connected socket (TCP, UNIX, optionally TLS) with a read/write API.
+
+    Contract: one reader and one writer at a time (the façade enforces Swoole's
+    one-coroutine-per-direction rule). ``read()`` returns ``b""`` at EOF and raises
+    :class:`TransportError` on socket errors; ``write()`` raises :class:`TransportError`.
+    """
+
+    def __init__(self, sock: socket.socket, transport: asyncio.Transport, protocol: _Protocol) -> None:
+        self.sock = sock
+        self.transport = transport
+        self._protocol = protocol
+        self.closed = False
+        self.fd = sock.fileno()
+        self._loop = asyncio.get_running_loop()
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    async def wrap(
+        cls,
+        sock: socket.socket,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        ssl_handshake_timeout: float | None = None,
+    ) -> Stream:
+        """Start a transport on an already connected non-blocking socket."""
+        loop = asyncio.get_running_loop()
+        protocol = _Protocol()
+        kwargs: dict[str, Any] = {}
+        if ssl_context is not None:
+            kwargs["ssl"] = ssl_context
+            kwargs["server_hostname"] = server_hostname or ""
+            if ssl_handshake_timeout is not None and ssl_handshake_timeout > 0:
+                kwargs["ssl_handshake_timeout"] = ssl_handshake_timeout
+        transport, _ = await loop.create_connection(lambda: protocol, sock=sock, **kwargs)
+        return cls(sock, transport, protocol)
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None,
+        handshake_timeout: float | None = None,
+    ) -> None:
+        """Upgrade the connection to TLS in place (after a proxy handshake)."""
+        kwargs: dict[str, Any] = {}
+        if handshake_timeout is not None and handshake_timeout > 0:
+            kwargs["ssl_handshake_timeout"] = handshake_timeout
+        transport = await self._loop.start_tls(
+            self.transport, self._protocol, ssl_context, server_hostname=server_hostname or None, **kwargs
+        )
+        if transport is None:  # pragma: no cover - only when the transport closed meanwhile
+            raise TransportError(ECONNRESET)
+        self.transport = transport  # type: ignore[assignment]
+
+    # -- reading ------------------------------------------------------------------------------
+    def buffered(self) -> bool:
+        """True when received bytes are waiting to be read."""
+        return bool(self._protocol.chunks)
+
+    async def read(self, deadline: float | None = None) -> bytes:
+        """Return every byte received so far (waiting for at least one), or ``b""`` at EOF.
+
+        ``deadline`` is a ``loop.time()`` value; past it :class:`TransportError` (110) is
+        raised and the connection is left as it was. A timer handle is used instead of
+        ``asyncio.wait_for`` because that creates a task per read.
+        """
+        proto = self._protocol
+        while not proto.chunks:
+            if proto.error is not None:
+                raise proto.error
+            if proto.eof or self.closed:
+                if self.closed and not proto.lost:
+                    raise TransportError(EBADF)
+                return b""
+            waiter = self._loop.create_future()
+            proto.read_waiter = waiter
+            timer = None if deadline is None else self._loop.call_at(deadline, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                proto.read_waiter = None
+                if timer is not None:
+                    timer.cancel()
+        chunks = proto.chunks
+        if len(chunks) == 1:
+            data = chunks.popleft()
+        else:
+            data = b"".join(chunks)
+            chunks.clear()
+        proto.buffered = 0
+        if proto.paused_reading and not self.closed:
+            proto.paused_reading = False
+            self.transport.resume_reading()
+        return data
+
+    def unread(self, data: bytes) -> None:
+        """Put ``data`` back in front of the receive buffer."""
+        if data:
+            self._protocol.chunks.appendleft(bytes(data))
+            self._protocol.buffered += len(data)
+
+    # -- writing ------------------------------------------------------------------------------
+    def _check_writable(self) -> None:
+        proto = self._protocol
+        if proto.error is not None:
+            raise proto.error
+        if self.closed or proto.lost or self.transport.is_closing():
+            raise TransportError(ECONNRESET if not self.closed else EBADF)
+
+    async def write(self, data: bytes | bytearray | memoryview | Iterable[bytes], deadline: float | None = None) -> None:
+        """Write ``data`` (one buffer or an iterable of buffers) and wait for flow control."""
+        self._check_writable()
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            self.transport.write(data)
+        else:
+            self.transport.writelines(data)
+        if self._protocol.write_paused:
+            await self.drain(deadline)
+        else:
+            self._check_writable()
+
+    async def drain(self, deadline: float | None = None) -> None:
+        proto = self._protocol
+        while proto.write_paused:
+            self._check_writable()
+            waiter = self._loop.create_future()
+            proto.drain_waiter = waiter
+            timer = None if deadline is None else self._loop.call_at(deadline, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                proto.drain_waiter = None
+                if timer is not None:
+                    timer.cancel()
+        self._check_writable()
+
+    async def sendfile(self, file: Any, offset: int, count: int) -> None:
+        """Send ``count`` bytes of ``file`` from ``offset`` (zero-copy where the loop allows)."""
+        self._check_writable()
+        try:
+            await self._loop.sendfile(self.transport, file, offset, count)
+        except (OSError, RuntimeError) as exc:
+            raise from_exception(exc) from None
+        self._check_writable()
+
+    # -- state --------------------------------------------------------------------------------
+    def is_alive(self) -> bool:
+        """True if the connection can carry another request (Swoole's liveness check).
+
+        The event loop reads eagerly, so EOF and resets are normally already recorded by the
+        protocol; a non-blocking ``MSG_PEEK`` catches one that is still in the kernel.
+        """
+        proto = self._protocol
+        if self.closed or proto.eof or proto.error is not None or proto.lost:
+            return False
+        if proto.chunks:
+            return True
+        try:
+            peeked = self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError:
+            return False
+        return bool(peeked)
+
+    def liveness_error(self) -> TransportError:
+        """The error a dead connection reports (ECONNRESET when the peer simply closed)."""
+        return self._protocol.error or TransportError(ECONNRESET)
+
+    @property
+    def at_eof(self) -> bool:
+        return self._protocol.eof and not self._protocol.chunks
+
+    def close(self) -> None:
+        """Close at once (no TLS close_notify wait); idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        self._protocol._wake_reader()
+        waiter = self._protocol.drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        self.transport.abort() if self._protocol.error is not None else self.transport.close()
+
+    def abort(self) -> None:
+        """Close without flushing (used after failures and cancellation)."""
+        if not self.closed:
+            self.closed = True
+            self._protocol._wake_reader()
+        self.transport.abort()
+
+    def sockname(self) -> Any:
+        return self.transport.get_extra_info("sockname")
+
+    def peername(self) -> Any:
+        return self.transport.get_extra_info("peername")
+
+    def peer_cert_der(self) -> bytes | None:
+        ssl_obj = self.transport.get_extra_info("ssl_object")
+        if ssl_obj is None:
+            return None
+        return ssl_obj.getpeercert(binary_form=True)
+
+    @property
+    def is_tls(self) -> bool:
+        return self.transport.get_extra_info("ssl_object") is not None
