@@ -328,7 +328,8 @@ def inflate_message(data: bytes) -> bytes:
     except zlib.error as exc:
         m = _ZSTATUS_RE.search(str(exc))
         status = int(m.group(1)) if m else -3
-        raise InflateError(f"inflate() failed, Error: {_ZERROR.get(status, 'unknown error')}[{status}]") from None
+        reason = _ZERROR.get(status, "unknown error")
+        raise InflateError(f"inflate() failed, Error: {reason}[{status}]") from None
 
 
 # ---------------------------------------------------------------------------------------------

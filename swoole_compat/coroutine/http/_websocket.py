@@ -8,7 +8,37 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..._php import php_truthy
+import asyncio
+
+from ..._php import php_int, php_truthy
+from ..._protocol import frames, handshake
+from ..._transport import connect as _connect
+from ..._transport.errno import ETIMEDOUT, TransportError, strerror
+from ..._transport.stream import Stream
+from ...constants import (
+    PACKAGE_MAX_LENGTH_DEFAULT,
+    SWOOLE_ERROR_CLIENT_NO_CONNECTION as SW_ERROR_CLIENT_NO_CONNECTION,
+    SWOOLE_ERROR_PACKAGE_LENGTH_TOO_LARGE as SW_ERROR_PACKAGE_LENGTH_TOO_LARGE,
+    SWOOLE_ERROR_PHP_FATAL_ERROR as SW_ERROR_PHP_FATAL_ERROR,
+    SWOOLE_ERROR_WEBSOCKET_HANDSHAKE_FAILED as SW_ERROR_WEBSOCKET_HANDSHAKE_FAILED,
+    SWOOLE_ERROR_WEBSOCKET_PACK_FAILED as SW_ERROR_WEBSOCKET_PACK_FAILED,
+    SWOOLE_WEBSOCKET_CLOSE_NORMAL,
+    SWOOLE_WEBSOCKET_FLAG_COMPRESS,
+    SWOOLE_WEBSOCKET_FLAG_FIN,
+    SWOOLE_WEBSOCKET_FLAG_MASK,
+    WEBSOCKET_FLAGS_ALL as FLAGS_ALL,
+    WEBSOCKET_OPCODE_CLOSE,
+    WEBSOCKET_OPCODE_PING,
+    WEBSOCKET_OPCODE_PONG,
+)
+from ...errors import CLIENT, php_warning
+from ...websocket import construct_frame, pack_frame
+
+ESTATUS_CONNECT_FAILED = -1
+ESTATUS_SERVER_RESET = -3
+HANDSHAKE_FAILED_MESSAGE = "websocket handshake failed: invalid Upgrade/Connection/Sec-WebSocket-Accept headers"
+PUSH_WITHOUT_HANDSHAKE = "websocket handshake failed, cannot push data"
+PACK_FAILED_MESSAGE = "websocket frame pack failed"
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..._protocol.response import ResponseReader
@@ -45,28 +75,206 @@ class Settings:
 
 
 class Session:
-    """State of an upgraded connection (frame parser, reassembly, compression)."""
+    """State of an upgraded connection: the frame reassembler and the negotiated compression."""
+
+    __slots__ = ("assembler", "compression")
+
+    def __init__(self, compression: bool, package_max_length: int) -> None:
+        self.assembler = frames.MessageAssembler(package_max_length)
+        self.compression = compression
+
+
+def _package_max_length(setting: dict[Any, Any] | None) -> int:
+    value = (setting or {}).get("package_max_length")
+    if value is None:
+        return PACKAGE_MAX_LENGTH_DEFAULT
+    size = php_int(value)
+    return size if size > 0 else PACKAGE_MAX_LENGTH_DEFAULT
 
 
 async def upgrade(client: Client, path: str) -> bool:
-    raise NotImplementedError("WebSocket support is not wired yet")
+    """Send the handshake and enter WebSocket mode on a valid 101 (websocket.md §1)."""
+    client._defer = False  # permanently (W2)
+    key = handshake.generate_key()
+    client.requestHeaders = handshake.apply_upgrade_headers(
+        client.requestHeaders if isinstance(client.requestHeaders, dict) else None,
+        key,
+        compression=client._ws.compression,
+    )
+    client.requestMethod = "GET"
+    return await client._exec(path, upgrade=True)
 
 
 def on_upgrade_response(client: Client, reader: ResponseReader) -> bool:
-    raise NotImplementedError
+    """Called by the façade for a complete 101 carrying the ``websocket`` token."""
+    check = handshake.check_upgrade_response(
+        reader.status, client.headers, client.requestHeaders, compression_offered=client._ws.compression
+    )
+    if not check.verified:
+        client._set_error(SW_ERROR_WEBSOCKET_HANDSHAKE_FAILED, HANDSHAKE_FAILED_MESSAGE, ESTATUS_SERVER_RESET)
+        client._close_connection(reset=True)
+        return False
+    session = Session(check.compression, _package_max_length(client.setting))
+    if reader.trailing_data:
+        session.assembler.feed(reader.trailing_data)
+    client._ws_session = session
+    client._websocket = True
+    client._reset_request_state()
+    return True
 
 
-async def push(client: Client, data: Any, opcode: int, flags: int) -> bool:
-    raise NotImplementedError
+def _not_connected(client: Client) -> bool:
+    client.errCode = SW_ERROR_CLIENT_NO_CONNECTION
+    client.errMsg = strerror(SW_ERROR_CLIENT_NO_CONNECTION)
+    return False
 
 
-async def recv(client: Client, timeout: float) -> Any:
-    raise NotImplementedError
+async def _send(client: Client, stream: Stream, frame: bytes) -> bool:
+    """Write one frame; on failure set the socket error, statusCode -3 and close."""
+    client._bind(False, True)
+    try:
+        await stream.write(frame, client._write_deadline())
+    except TransportError as exc:
+        client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
+        client._close_connection(reset=True)
+        return False
+    finally:
+        client._unbind(False, True)
+    return True
+
+
+def _pack(client: Client, data: Any, opcode: Any, flags: Any, code: int, method: str) -> bytes | None:
+    session = client._ws_session
+    add = 0
+    if client._ws.mask:
+        add |= SWOOLE_WEBSOCKET_FLAG_MASK
+    if session is not None and session.compression:
+        add |= SWOOLE_WEBSOCKET_FLAG_COMPRESS
+    frame = pack_frame(data, opcode, flags, code, where=f"{CLIENT}::{method}", mask_key=None, add_flags=add, stacklevel=5)
+    if frame is None:
+        client.errCode = SW_ERROR_WEBSOCKET_PACK_FAILED
+        client.errMsg = PACK_FAILED_MESSAGE
+    return frame
+
+
+async def push(client: Client, data: Any, opcode: Any, flags: Any) -> bool:
+    """``push()`` (websocket.md §3.1)."""
+    stream = client._live_stream()
+    if stream is None:
+        return _not_connected(client)
+    flags = php_int(flags) & FLAGS_ALL
+    if not client._websocket:
+        php_warning(f"{CLIENT}::push", PUSH_WITHOUT_HANDSHAKE, stacklevel=4)
+        client._set_error(SW_ERROR_PHP_FATAL_ERROR, PUSH_WITHOUT_HANDSHAKE, ESTATUS_CONNECT_FAILED)
+        return False
+    frame = _pack(client, data, opcode, flags, SWOOLE_WEBSOCKET_CLOSE_NORMAL, "push")
+    if frame is None:
+        return False
+    return await _send(client, stream, frame)
 
 
 async def ping(client: Client, data: Any) -> bool:
-    raise NotImplementedError
+    stream = client._live_stream()
+    if stream is None:
+        return _not_connected(client)
+    if not client._websocket:
+        return False
+    frame = _pack(client, data, WEBSOCKET_OPCODE_PING, SWOOLE_WEBSOCKET_FLAG_FIN, 0, "ping")
+    if frame is None:
+        return False
+    return await _send(client, stream, frame)
 
 
-async def disconnect(client: Client, code: int, reason: Any) -> bool:
-    raise NotImplementedError
+async def disconnect(client: Client, code: Any, reason: Any) -> bool:
+    """Send CLOSE(code, reason), then always close the connection (websocket.md §3.6)."""
+    stream = client._live_stream()
+    if stream is None:
+        return _not_connected(client)
+    if not client._websocket:
+        return False
+    frame = _pack(client, reason, WEBSOCKET_OPCODE_CLOSE, SWOOLE_WEBSOCKET_FLAG_FIN, php_int(code), "disconnect")
+    sent = False
+    if frame is not None:
+        sent = await _send(client, stream, frame)
+    if client._stream is not None:
+        client._close_connection(reset=True)
+    return sent
+
+
+async def _auto_reply(stream: Stream, opcode: int, payload: bytes) -> None:
+    """PONG for a PING, CLOSE echo for a CLOSE: always masked with a random key (Deviate)."""
+    try:
+        await stream.write(frames.encode_frame(opcode, payload, fin=True, mask=True))
+    except TransportError:
+        pass  # upstream ignores the result of automatic replies
+
+
+async def recv(client: Client, timeout: float) -> Any:
+    """``recv()`` in WebSocket mode (websocket.md §4)."""
+    stream = client._live_stream()
+    session = client._ws_session
+    if stream is None or session is None:
+        return _not_connected(client)
+    settings = client._ws
+    asm = session.assembler
+    asm.package_max_length = _package_max_length(client.setting)
+    if timeout:
+        wait: float | None = timeout if timeout > 0 else None
+    else:
+        wait = _connect.io_timeouts(client.setting or {})[1]
+    loop = asyncio.get_running_loop()
+    client._bind(True, False)
+    try:
+        while True:
+            try:
+                event = asm.next_event()
+            except frames.FrameTooLarge as exc:
+                peer = stream.peername()
+                where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
+                client._set_error(
+                    SW_ERROR_PACKAGE_LENGTH_TOO_LARGE,
+                    f"Socket::recv_packet_with_length_protocol() (ERRNO {SW_ERROR_PACKAGE_LENGTH_TOO_LARGE}): "
+                    f"packet length is too big, remote_addr={where}, length={exc.length}",
+                    ESTATUS_SERVER_RESET,
+                )
+                client._close_connection(reset=True)
+                return False
+            except frames.FrameLengthInvalid:
+                client._close_connection(reset=True)
+                return ""
+            if event is None:
+                deadline = None if wait is None else loop.time() + wait
+                try:
+                    data = await stream.read(deadline)
+                except TransportError as exc:
+                    client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
+                    if exc.code != ETIMEDOUT:
+                        client._close_connection(reset=True)
+                    return False
+                if not data:
+                    client._close_connection(reset=True)
+                    return ""
+                asm.feed(data)
+                continue
+            if isinstance(event, frames.Message):
+                return construct_frame(event.opcode, event.payload, event.flags, stream.fd)
+            if isinstance(event, frames.ControlFrame):
+                opcode, payload = event.opcode, event.payload
+                if opcode == WEBSOCKET_OPCODE_PING:
+                    if settings.open_ping_frame:
+                        return construct_frame(opcode, payload, SWOOLE_WEBSOCKET_FLAG_FIN, stream.fd)
+                    await _auto_reply(stream, WEBSOCKET_OPCODE_PONG, payload)
+                elif opcode == WEBSOCKET_OPCODE_PONG:
+                    if settings.open_pong_frame:
+                        return construct_frame(opcode, payload, SWOOLE_WEBSOCKET_FLAG_FIN, stream.fd)
+                else:
+                    if settings.open_close_frame:
+                        return construct_frame(opcode, payload, SWOOLE_WEBSOCKET_FLAG_FIN, stream.fd)
+                    await _auto_reply(stream, WEBSOCKET_OPCODE_CLOSE, payload)
+                continue
+            # ProtocolError: False, errCode and connection untouched
+            if event.php_warning:
+                php_warning(f"{CLIENT}::recv", event.message, stacklevel=4)
+            return False
+    finally:
+        client._unbind(True, False)
