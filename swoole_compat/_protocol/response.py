@@ -56,7 +56,10 @@ class ResponseReader:
         if upgrade_offer:
             request_headers += [(b"Connection", b"Upgrade"), (b"Upgrade", b"websocket")]
         # h11 must believe a request was sent; only HEAD changes how the response is framed.
-        conn.send(h11.Request(method=b"HEAD" if method == "HEAD" else b"GET", target=b"/", headers=request_headers))
+        # Upstream resolves the method with http_server::get_method (strncasecmp), so any
+        # ASCII casing of "head" counts as HEAD for framing.
+        is_head = method.isascii() and method.upper() == "HEAD"
+        conn.send(h11.Request(method=b"HEAD" if is_head else b"GET", target=b"/", headers=request_headers))
         conn.send(h11.EndOfMessage())
         self._conn = conn
         self._lowercase = lowercase
@@ -77,7 +80,7 @@ class ResponseReader:
         self.trailing_data = b""
         self.chunked = False
         self.has_length = False
-        self._no_body = method == "HEAD"
+        self._no_body = is_head
 
     # -- header bookkeeping (client.md §7.4) ----------------------------------------------------
     def _add_header(self, raw_name: bytes, raw_value: bytes) -> None:
@@ -141,14 +144,29 @@ class ResponseReader:
             lname = name.lower()
             value = value.strip(b" \t")
             if lname == b"content-length":
-                if seen_chunked:
+                # llhttp (strict, as Swoole uses it) stops at a second Content-Length or a
+                # non-digit value ("2, 2"); h11 silently merges equal ones.
+                if seen_chunked or seen_length or not value.isdigit():
                     return
                 seen_length = True
-            elif lname == b"transfer-encoding" and value.lower().startswith(b"chunked"):
-                if seen_length:
+            elif lname == b"transfer-encoding":
+                if seen_length:  # llhttp rejects any Transfer-Encoding after Content-Length
                     return
-                seen_chunked = True
+                seen_chunked = seen_chunked or value.lower().startswith(b"chunked")
             self._add_header(name, value)
+
+    def _length_anomaly(self) -> bool:
+        """True if the raw head repeats ``Content-Length`` or gives a non-digit value."""
+        buf = bytes(self._head_buf or b"")
+        end = buf.find(b"\r\n\r\n")
+        count = 0
+        for line in buf[:end].split(b"\r\n")[1:] if end >= 0 else ():
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                count += 1
+                if count > 1 or not value.strip(b" \t").isdigit():
+                    return True
+        return False
 
     def _fail(self, code: int) -> ResponseError:
         if not self.head_done and self.headers is None:
@@ -160,7 +178,9 @@ class ResponseReader:
         """Consume ``data``; return the body pieces it completed. Raises :class:`ResponseError`."""
         if self._head_buf is not None:
             self._head_buf += data
-            if len(self._head_buf) > HEAD_MAX_SIZE and b"\r\n\r\n" not in self._head_buf:
+            # Upstream reads the head into a 65536-byte buffer: the block must end inside its
+            # first 65536 bytes, however the bytes were split into reads (client.md §7.2).
+            if len(self._head_buf) >= HEAD_MAX_SIZE and self._head_buf.find(b"\r\n\r\n", 0, HEAD_MAX_SIZE) < 0:
                 raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
         self._conn.receive_data(data)
         return self._drain()
@@ -230,6 +250,9 @@ class ResponseReader:
 
     def _on_head(self, event: h11.Response | h11.InformationalResponse) -> None:
         self.status = event.status_code
+        if self._length_anomaly():
+            # Swoole answers 7102 keeping the lines before the offending one (client.md §7.2).
+            raise self._fail(SW_ERROR_HTTP_INVALID_PROTOCOL)
         raw = event.headers.raw_items()
         seen_length = seen_chunked = False
         for name, value in raw:
@@ -242,17 +265,24 @@ class ResponseReader:
                 # h11 lets chunked win; Swoole rejects the response (7102), keeping earlier lines.
                 raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
             self._add_header(name, value)
+        # Framing is the parser's business (llhttp_message_needs_eof, Q20/Q21): decided on the
+        # raw names, not on the lowercase_header-dependent spelling seen by _add_header.
+        self.has_length = seen_length
+        self.chunked = seen_chunked
         self.head_done = True
         self._head_buf = None
-        http10 = event.http_version == b"1.0"
-        if self.connection_close is True:
-            self.keep_alive_response = False
-        elif http10:
-            conn_value = None
-            for name, value in raw:
-                if name.lower() == b"connection":
-                    conn_value = value.lower()
-            self.keep_alive_response = conn_value is not None and b"keep-alive" in conn_value
+        # llhttp_should_keep_alive (used for Q21): its own Connection token flags, whatever the
+        # header-name case and independent of Swoole's lowercase_header handling.
+        tokens = {
+            token.strip()
+            for name, value in raw
+            if name.lower() == b"connection"
+            for token in value.lower().split(b",")
+        }
+        if event.http_version == b"1.0":
+            self.keep_alive_response = b"keep-alive" in tokens
+        else:
+            self.keep_alive_response = b"close" not in tokens
         if self.status in (204, 304) or self._no_body:
             self.has_length = False
             self.chunked = False

@@ -23,6 +23,8 @@ from .errno import (
     SW_ERROR_DNSLOOKUP_RESOLVE_TIMEOUT,
     SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED,
     SW_ERROR_SOCKS5_HANDSHAKE_FAILED,
+    SW_ERROR_SSL_HANDSHAKE_FAILED,
+    SW_ERROR_SSL_VERIFY_FAILED,
     TransportError,
     from_exception,
 )
@@ -180,7 +182,7 @@ async def _socks5_handshake(stream: Stream, setting: Mapping[str, Any], target: 
         p = password.encode()[:SOCKS5_MAX_CREDENTIAL]
         await stream.write(b"\x01" + bytes([len(u)]) + u + bytes([len(p)]) + p)
         reply = await _read_exactly(stream, buf, 2)
-        if reply[1] != 0:
+        if reply[0] != 1 or reply[1] != 0:
             raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED)
     host = target.address.encode()[:SOCKS5_MAX_HOST]
     if len(host) > 255:
@@ -213,7 +215,7 @@ def proxy_credentials(setting: Mapping[str, Any]) -> str | None:
     return None
 
 
-_PROXY_OK = re.compile(rb"^HTTP/1\.[01]\s+200")
+_PROXY_OK = re.compile(rb"^HTTP/1\.[01]\s+200", re.IGNORECASE)
 
 
 async def _http_connect_handshake(stream: Stream, setting: Mapping[str, Any], target: Target) -> None:
@@ -260,72 +262,135 @@ def socks5_proxy(setting: Mapping[str, Any]) -> tuple[str, int] | None:
     return None
 
 
+def _proxy_family(proxy_host: str, target: Target) -> int:
+    """Socket family for a proxied connection (``Socket::connect``).
+
+    The socket is re-created for the proxy's family when the proxy is an IP literal of the other
+    family; a proxy given by name is resolved in the family of the target.
+    """
+    try:
+        ip = ipaddress.ip_address(proxy_host)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    return socket.AF_INET6 if target.kind == "tcp6" else socket.AF_INET
+
+
+def _tls_failure(exc: BaseException) -> TransportError:
+    """The Swoole code of a failed TLS handshake (client.md §8.1, errors.md §3.1)."""
+    if isinstance(exc, TransportError):
+        return exc
+    if isinstance(exc, ConnectionResetError) and not exc.errno:
+        # EOF in the middle of the handshake: OpenSSL 3 reports "unexpected eof while reading"
+        # (SSL_ERROR_SSL), which Swoole turns into SSL handshake failed.
+        return TransportError(SW_ERROR_SSL_HANDSHAKE_FAILED)
+    return from_exception(exc)
+
+
+async def _tls_handshake(coro: Any, read_timeout: float | None) -> Any:
+    """Run a TLS handshake bounded by the read timeout; failures become TransportErrors.
+
+    ``SSLCertVerificationError`` is passed through untouched so that the self-signed retry can
+    look at its ``verify_code``.
+    """
+    try:
+        return await _with_timeout(coro, read_timeout)
+    except ssl.SSLCertVerificationError:
+        raise
+    except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise _tls_failure(exc) from None
+
+
 async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool) -> Stream:
     """Connect to ``target`` per the merged ``setting``; raise :class:`TransportError` on failure."""
     dns_timeout, read_timeout, _ = io_timeouts(setting)
     ctimeout = connect_timeout(setting)
     use_ssl = use_ssl or php_truthy(setting.get("open_ssl"))
-    socks = socks5_proxy(setting)
-    proxy = None if socks else http_proxy(setting)
+    socks = None if target.is_unix else socks5_proxy(setting)
+    proxy = None if target.is_unix or socks else http_proxy(setting)
     via = socks or proxy
+    # Without TLS an HTTP proxy gets the request in absolute form on the plain connection;
+    # a tunnel (SOCKS5, or CONNECT for a TLS target) needs a handshake first.
+    tunnel = socks is not None or (proxy is not None and use_ssl)
+    if use_ssl:
+        try:
+            ctx: ssl.SSLContext | None = tls.build_context(setting)
+        except tls.ContextError:
+            raise TransportError(SW_ERROR_SSL_HANDSHAKE_FAILED) from None
+    else:
+        ctx = None
     if target.is_unix:
         family, address = socket.AF_UNIX, target.address
     elif via is not None:
-        via_family = socket.AF_INET6 if ":" in via[0] else socket.AF_INET
-        family, address = await _resolve(via[0], via[1], via_family, dns_timeout)
+        family, address = await _resolve(via[0], via[1], _proxy_family(via[0], target), dns_timeout)
     else:
         wanted = socket.AF_INET6 if target.kind == "tcp6" else socket.AF_INET
         family, address = await _resolve(target.address, target.port, wanted, dns_timeout)
+    sni = tls.server_hostname(setting, target.address) if use_ssl else None
 
-    async def attempt(ctx: ssl.SSLContext | None) -> Stream:
+    async def attempt(context: ssl.SSLContext | None) -> Stream:
         sock = await _connect_socket(family, address, setting, ctimeout)
-        sni = tls.server_hostname(setting, target.address) if ctx is not None else None
-        tunnel = via is not None and not target.is_unix and (socks is not None or use_ssl)
-        try:
-            if not tunnel:
+        if not tunnel:
+            try:
                 # The handshake is bounded by the read timeout (errno 110 on expiry), not by
                 # asyncio's own handshake timeout, which would report a different error.
-                return await _with_timeout(
-                    Stream.wrap(sock, ssl_context=ctx, server_hostname=sni, ssl_handshake_timeout=3600.0),
+                return await _tls_handshake(
+                    Stream.wrap(sock, ssl_context=context, server_hostname=sni, ssl_handshake_timeout=3600.0),
                     read_timeout,
                 )
+            except BaseException:
+                sock.close()
+                raise
+        try:
             stream = await Stream.wrap(sock)
         except BaseException as exc:
             sock.close()
             if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt, SystemExit)):
                 raise
-            if tls.wants_self_signed_retry(setting, exc):
-                raise _SelfSignedRetry() from None
             raise from_exception(exc) from None
         try:
+            # Any failure of the proxy negotiation, including a timeout or a reset, is reported
+            # as the proxy's handshake error (Socket::connect overwrites the socket error).
             if socks is not None:
-                await _with_timeout(_socks5_handshake(stream, setting, target), read_timeout)
+                failed = SW_ERROR_SOCKS5_HANDSHAKE_FAILED
+                handshake = _socks5_handshake(stream, setting, target)
             else:
-                await _with_timeout(_http_connect_handshake(stream, setting, target), read_timeout)
-            if ctx is not None:
-                await _with_timeout(stream.start_tls(ctx, sni, 3600.0), read_timeout)
-        except BaseException as exc:
+                failed = SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED
+                handshake = _http_connect_handshake(stream, setting, target)
+            try:
+                await _with_timeout(handshake, read_timeout)
+            except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:
+                raise TransportError(failed) from None
+            if context is not None:
+                await _tls_handshake(stream.start_tls(context, sni, 3600.0), read_timeout)
+        except BaseException:
             stream.abort()
-            if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt, SystemExit)):
-                raise
-            if tls.wants_self_signed_retry(setting, exc):
-                raise _SelfSignedRetry() from None
-            if isinstance(exc, TransportError) and exc.code == ETIMEDOUT:
-                raise
-            if isinstance(exc, TransportError) and exc.code not in (1014, 1018):
-                raise TransportError(SW_ERROR_SOCKS5_HANDSHAKE_FAILED if socks else SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED) from None
-            raise from_exception(exc) from None
+            raise
         return stream
 
-    ctx = tls.build_context(setting) if use_ssl else None
     try:
         return await attempt(ctx)
-    except _SelfSignedRetry:
-        # Python verifies inside the handshake and has no per-error callback, so a handshake
-        # that failed only because the leaf is self-signed (OpenSSL error 18) is repeated
-        # without chain verification. Deviation: the server sees one aborted handshake first.
-        return await attempt(tls.build_context(setting, allow_self_signed_pass=True))
-
-
-class _SelfSignedRetry(Exception):
-    """Internal signal: retry the handshake, the only verification error was a self-signed leaf."""
+    except ssl.SSLCertVerificationError as exc:
+        if not tls.wants_self_signed_retry(setting, exc):
+            raise TransportError(SW_ERROR_SSL_VERIFY_FAILED) from None
+    # Python verifies inside the handshake and has no per-error callback, so a handshake that
+    # failed only because the leaf is self-signed (OpenSSL error 18) is repeated without chain
+    # verification (deviation S2); the certificate it brings is then checked the way Swoole
+    # still checks a forgiven one: a self-signed leaf, matching ssl_host_name when that is set.
+    try:
+        retry_ctx = tls.build_context(setting, allow_self_signed_pass=True)
+    except tls.ContextError:
+        raise TransportError(SW_ERROR_SSL_HANDSHAKE_FAILED) from None
+    try:
+        stream = await attempt(retry_ctx)
+    except ssl.SSLCertVerificationError:  # pragma: no cover - nothing is verified on the retry
+        raise TransportError(SW_ERROR_SSL_VERIFY_FAILED) from None
+    if not tls.check_forgiven_peer(setting, stream.peer_cert_der()):
+        stream.abort()
+        raise TransportError(SW_ERROR_SSL_VERIFY_FAILED)
+    return stream

@@ -217,14 +217,18 @@ class Stream:
                     timer.cancel()
         self._check_writable()
 
-    async def sendfile(self, file: Any, offset: int, count: int) -> None:
-        """Send ``count`` bytes of ``file`` from ``offset`` (zero-copy where the loop allows)."""
+    async def sendfile(self, file: Any, offset: int, count: int) -> int:
+        """Send ``count`` bytes of ``file`` from ``offset`` (zero-copy where the loop allows).
+
+        Returns the number of bytes sent: fewer than ``count`` when the file ended early.
+        """
         self._check_writable()
         try:
-            await self._loop.sendfile(self.transport, file, offset, count)
+            sent = await self._loop.sendfile(self.transport, file, offset, count)
         except (OSError, RuntimeError) as exc:
             raise from_exception(exc) from None
         self._check_writable()
+        return int(sent)
 
     # -- state --------------------------------------------------------------------------------
     def is_alive(self) -> bool:

@@ -44,6 +44,7 @@ import asyncio
 import base64
 import gzip
 import hashlib
+import inspect
 import json
 import os
 import random
@@ -55,8 +56,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
+from aiohttp.http import SERVER_SOFTWARE
 
+from .helpers import pick_delay
+from .http1 import HeaderAccess, parse_basic_auth
 from .listener import ConnRecord, LoopbackServer
 
 try:  # brotli is a runtime dependency of swoole_compat, but keep the servers importable.
@@ -99,7 +103,7 @@ API_GZIP_CONTENT: bytes = b"".join(
 
 
 @dataclass(eq=False)
-class RequestRecord:
+class RequestRecord(HeaderAccess):
     """One request as seen by :class:`HttpServer` (before the handler runs)."""
 
     index: int
@@ -123,23 +127,14 @@ class RequestRecord:
         """Index of the connection in ``srv.records`` (None if unknown)."""
         return self.conn.index if self.conn is not None else None
 
-    def header(self, name: str, default: str | None = None) -> str | None:
-        """First value of header ``name`` (case-insensitive)."""
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return default
-
-    def header_all(self, name: str) -> list[str]:
-        """All values of header ``name`` (case-insensitive), in order."""
-        lname = name.lower()
-        return [v for k, v in self.headers if k.lower() == lname]
-
 
 #: The owning :class:`HttpServer`, stored in the app (``request.app[SERVER_KEY]``).
 SERVER_KEY: web.AppKey[HttpServer] = web.AppKey("support_http_server")  # type: ignore[name-defined]
-_RECORD = "support_request_record"
+_RECORD: Any = (
+    web.RequestKey("support_request_record", RequestRecord)  # aiohttp >= 3.13
+    if hasattr(web, "RequestKey")
+    else "support_request_record"
+)
 
 
 def record_of(request: web.Request) -> RequestRecord:
@@ -176,6 +171,7 @@ class HttpServer(LoopbackServer):
         self.requests: list[RequestRecord] = []
         self.runner: web.AppRunner | None = None
         self._protocol_records: dict[Any, ConnRecord] = {}
+        self._handler_tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def scheme(self) -> str:
@@ -184,18 +180,21 @@ class HttpServer(LoopbackServer):
 
     def url(self, path: str = "/") -> str:
         """Absolute URL of ``path`` on this server (``localhost`` stands in for UNIX servers)."""
-        netloc = "localhost" if self.path else self.netloc
-        return f"{self.scheme}://{netloc}{path}"
+        return self.url_for(self.scheme, path)
 
-    async def start(self) -> HttpServer:
+    async def start(self) -> HttpServer:  # type: ignore[override]
         """Install the recording middleware, start the aiohttp runner, then listen."""
         self.app[SERVER_KEY] = self
         self.app.middlewares.insert(0, self._make_middleware())
         if self.swoole_server_header:
             self.app.on_response_prepare.append(_swoole_server_header)
-        self.runner = web.AppRunner(
-            self.app, access_log=None, keepalive_timeout=self.keepalive_timeout
-        )
+        runner_options: dict[str, Any] = {
+            "access_log": None,
+            "keepalive_timeout": self.keepalive_timeout,
+        }
+        if "shutdown_timeout" in inspect.signature(web.BaseRunner.__init__).parameters:
+            runner_options["shutdown_timeout"] = 1.0
+        self.runner = web.AppRunner(self.app, **runner_options)
         await self.runner.setup()
         try:
             await super().start()
@@ -224,6 +223,9 @@ class HttpServer(LoopbackServer):
             )
             self.requests.append(record)
             request[_RECORD] = record
+            task = asyncio.current_task()
+            if task is not None:
+                self._handler_tasks.add(task)
             try:
                 return await handler(request)
             except (web.HTTPException, asyncio.CancelledError, ConnectionError):
@@ -231,6 +233,8 @@ class HttpServer(LoopbackServer):
             except Exception as exc:
                 self.report(exc, f"{self.name} handler {request.method} {request.raw_path}")
                 raise
+            finally:
+                self._handler_tasks.discard(task)  # type: ignore[arg-type]
 
         return record_requests
 
@@ -254,6 +258,18 @@ class HttpServer(LoopbackServer):
             transport, _ = await loop.connect_accepted_socket(factory, sock)
         record.transport = transport
 
+    async def _after_kill(self) -> None:
+        """Cancel in-flight handlers: a killed server does not finish its requests.
+
+        (aiohttp itself lets a handler run on after its client went away, like Swoole does, so
+        WebSocket and slow handlers see the disconnect normally while the server is alive.)
+        """
+        tasks = [t for t in self._handler_tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     async def _cleanup(self) -> None:
         """Stop the aiohttp runner (connections were already aborted by ``kill``)."""
         if self.runner is not None:
@@ -263,8 +279,13 @@ class HttpServer(LoopbackServer):
 
 
 async def _swoole_server_header(request: web.Request, response: web.StreamResponse) -> None:
-    """``on_response_prepare`` hook: Swoole's ``Server`` header unless one was set."""
-    response.headers.setdefault("Server", "swoole-http-server")
+    """``on_response_prepare`` hook: Swoole's ``Server`` header unless the handler set one.
+
+    Depending on the aiohttp version the hook runs before or after aiohttp's default ``Server``
+    header is added, so that default is replaced too.
+    """
+    if response.headers.get("Server", SERVER_SOFTWARE) == SERVER_SOFTWARE:
+        response.headers["Server"] = "swoole-http-server"
 
 
 def http_server(
@@ -404,7 +425,7 @@ def chunked_handler(
         for i, item in enumerate(items):
             await response.write(item)
             if i + 1 < len(items):
-                pause = random.uniform(*delay) if isinstance(delay, tuple) else delay
+                pause = pick_delay(delay)
                 if pause:
                     await asyncio.sleep(pause)
         await response.write_eof()
@@ -739,11 +760,7 @@ def httpbin_app(
 
     async def basic_auth(request: web.Request) -> web.StreamResponse:
         user, passwd = request.match_info["user"], request.match_info["passwd"]
-        try:
-            auth = BasicAuth.decode(request.headers.get("Authorization", ""))
-        except ValueError:
-            auth = None
-        if auth is None or auth.login != user or auth.password != passwd:
+        if parse_basic_auth(request.headers.get("Authorization")) != (user, passwd):
             return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="Fake Realm"'})
         return _json({"authenticated": True, "user": user})
 

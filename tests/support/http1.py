@@ -21,6 +21,7 @@ Building::
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,8 +40,8 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def _find(headers: Sequence[tuple[str, str]], name: str) -> list[str]:
-    """All values of ``name`` (case-insensitive), in order."""
+def header_values(headers: Sequence[tuple[str, str]], name: str) -> list[str]:
+    """All values of header ``name`` (case-insensitive), in order."""
     lname = name.lower()
     return [v for k, v in headers if k.lower() == lname]
 
@@ -48,14 +49,50 @@ def _find(headers: Sequence[tuple[str, str]], name: str) -> list[str]:
 def has_token(headers: Sequence[tuple[str, str]], name: str, token: str) -> bool:
     """True if a comma-separated header ``name`` contains ``token`` (case-insensitive)."""
     token = token.lower()
-    for value in _find(headers, name):
+    for value in header_values(headers, name):
         if token in (t.strip().lower() for t in value.split(",")):
             return True
     return False
 
 
+def parse_basic_auth(value: str | None) -> tuple[str, str] | None:
+    """Decode a ``Basic`` (Proxy-)Authorization value into ``(user, password)``."""
+    if not value or not value.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(value[6:].strip(), validate=True).decode("latin-1")
+    except ValueError:
+        return None
+    user, _, password = decoded.partition(":")
+    return user, password
+
+
+class HeaderAccess:
+    """Case-insensitive read access to a ``headers`` list of ``(name, value)`` pairs."""
+
+    headers: HeaderList
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """First value of ``name`` (case-insensitive)."""
+        values = header_values(self.headers, name)
+        return values[0] if values else default
+
+    def header_all(self, name: str) -> list[str]:
+        """Every value of ``name`` (case-insensitive), in order."""
+        return header_values(self.headers, name)
+
+    def has_token(self, name: str, token: str) -> bool:
+        """True if the comma-separated header ``name`` contains ``token``."""
+        return has_token(self.headers, name, token)
+
+    @property
+    def header_names(self) -> list[str]:
+        """Header names in wire order and case."""
+        return [k for k, _ in self.headers]
+
+
 @dataclass
-class RawRequest:
+class RawRequest(HeaderAccess):
     """One request as received."""
 
     head: bytes
@@ -69,24 +106,6 @@ class RawRequest:
     """The decoded body (chunked coding removed)."""
     raw_body: bytes = b""
     """The body bytes exactly as received (including chunk framing)."""
-
-    def header(self, name: str, default: str | None = None) -> str | None:
-        """First value of ``name`` (case-insensitive)."""
-        values = _find(self.headers, name)
-        return values[0] if values else default
-
-    def header_all(self, name: str) -> list[str]:
-        """Every value of ``name`` (case-insensitive), in order."""
-        return _find(self.headers, name)
-
-    def has_token(self, name: str, token: str) -> bool:
-        """True if the comma-separated header ``name`` contains ``token``."""
-        return has_token(self.headers, name, token)
-
-    @property
-    def header_names(self) -> list[str]:
-        """Header names in wire order and case."""
-        return [k for k, _ in self.headers]
 
     @property
     def path(self) -> str:
@@ -108,7 +127,7 @@ class RawRequest:
 
 
 @dataclass
-class RawResponse:
+class RawResponse(HeaderAccess):
     """One response as received."""
 
     head: bytes
@@ -121,15 +140,6 @@ class RawResponse:
     until_eof: bool = False
     """True when the body was delimited by the connection close."""
 
-    def header(self, name: str, default: str | None = None) -> str | None:
-        """First value of ``name`` (case-insensitive)."""
-        values = _find(self.headers, name)
-        return values[0] if values else default
-
-    def header_all(self, name: str) -> list[str]:
-        """Every value of ``name`` (case-insensitive), in order."""
-        return _find(self.headers, name)
-
     @property
     def raw(self) -> bytes:
         """The whole message as received."""
@@ -139,12 +149,12 @@ class RawResponse:
 def parse_head(head: bytes) -> tuple[list[str], HeaderList]:
     """Split a head into its start-line parts (max 3) and ``(name, value)`` pairs.
 
+    Anything after the first blank line (a body) is ignored.
     Values are stripped of surrounding whitespace; names are kept verbatim. A line without a
     colon is kept as ``(line, "")`` so malformed heads can still be inspected.
     """
-    text = _decode(head)
-    if text.endswith("\r\n\r\n"):
-        text = text[:-4]
+    end = head.find(HEAD_END)
+    text = _decode(head if end < 0 else head[:end])
     lines = text.split("\r\n")
     start = lines[0].split(" ", 2)
     headers: HeaderList = []
@@ -197,7 +207,7 @@ async def read_body(
     """
     if has_token(headers, "transfer-encoding", "chunked"):
         return await _read_chunked(reader)
-    lengths = _find(headers, "content-length")
+    lengths = header_values(headers, "content-length")
     if lengths:
         data = await reader.readexactly(int(lengths[0]))
         return data, data
@@ -237,7 +247,7 @@ async def read_response(reader: asyncio.StreamReader, method: str = "GET") -> Ra
     response = RawResponse(head=head, version=version, status=status, reason=reason, headers=headers)
     if method.upper() == "HEAD" or status < 200 or status in (204, 304):
         return response
-    framed = has_token(headers, "transfer-encoding", "chunked") or bool(_find(headers, "content-length"))
+    framed = has_token(headers, "transfer-encoding", "chunked") or bool(header_values(headers, "content-length"))
     response.until_eof = not framed
     response.body, response.raw_body = await read_body(reader, headers, until_eof=True)
     return response
@@ -274,7 +284,7 @@ def build_response(
     """A complete response: headers as given, then ``Content-Length`` (unless disabled or
     already present), then ``body``."""
     header_list = list(headers)
-    if content_length and not _find(header_list, "content-length"):
+    if content_length and not header_values(header_list, "content-length"):
         header_list.append(("Content-Length", str(len(body))))
     line = f"{version} {status} {reason if reason is not None else reason_phrase(status)}"
     return format_head(line, header_list) + body

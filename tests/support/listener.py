@@ -46,9 +46,11 @@ import ssl as ssl_module
 import struct
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .bag import AssertBag
+
+_Server = TypeVar("_Server", bound="LoopbackServer")
 
 #: Exceptions that mean "the peer went away"; they end a handler without failing the test.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -286,6 +288,10 @@ class LoopbackServer:
         host = f"[{self._bind_host}]" if ":" in self._bind_host else self._bind_host
         return f"{host}:{self._port}"
 
+    def url_for(self, scheme: str, path: str = "/") -> str:
+        """``scheme://netloc/path`` (``localhost`` stands in for UNIX servers)."""
+        return f"{scheme}://{'localhost' if self._unix_path else self.netloc}{path}"
+
     @property
     def is_listening(self) -> bool:
         """True until :meth:`stop_listening` / :meth:`kill`."""
@@ -293,7 +299,7 @@ class LoopbackServer:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def __aenter__(self) -> LoopbackServer:
+    async def __aenter__(self: _Server) -> _Server:
         """Start the server."""
         await self.start()
         return self
@@ -304,7 +310,7 @@ class LoopbackServer:
         if exc_type is None and self.bag is None:
             self.raise_errors()
 
-    async def start(self) -> LoopbackServer:
+    async def start(self: _Server) -> _Server:
         """Bind, listen and start accepting."""
         self._lsock = self._bind()
         self._accept_task = asyncio.get_running_loop().create_task(self._accept_loop())
@@ -380,18 +386,14 @@ class LoopbackServer:
             await self._serve(sock, record)
         except asyncio.CancelledError:
             raise
-        except CONNECTION_ERRORS as exc:
-            if record.transport is None and self.ssl is not None:
+        except Exception as exc:  # noqa: BLE001 - classified below
+            handshake_failed = record.transport is None and self.ssl is not None
+            if handshake_failed and isinstance(exc, (*CONNECTION_ERRORS, TimeoutError, asyncio.TimeoutError)):
                 record.tls_error = exc
-            else:
+            elif isinstance(exc, CONNECTION_ERRORS):
                 record.error = exc
-        except TimeoutError as exc:
-            if record.transport is None and self.ssl is not None:
-                record.tls_error = exc
             else:
                 self.report(exc, f"{self.name} connection #{record.index}")
-        except Exception as exc:  # noqa: BLE001 - reported to the bag
-            self.report(exc, f"{self.name} connection #{record.index}")
         finally:
             if record.transport is None:
                 sock.close()
@@ -510,9 +512,7 @@ class StreamServer(LoopbackServer):
         try:
             await self.handle_stream(reader, writer, record)
         finally:
-            if not transport.is_closing():
-                record.server_closed_at = loop.time()
-                writer.close()
+            close_writer(writer)
 
     async def handle_stream(
         self, reader: RecordingStreamReader, writer: RecordingStreamWriter, record: ConnRecord
@@ -521,14 +521,18 @@ class StreamServer(LoopbackServer):
         raise NotImplementedError
 
 
-def close_writer(writer: asyncio.StreamWriter) -> None:
-    """Close ``writer`` (FIN) and stamp ``server_closed_at`` on its record, if it has one."""
-    transport = writer.transport
-    if transport.is_closing():
-        return
+def _stamp_server_close(writer: asyncio.StreamWriter) -> None:
+    """Record on the writer's :class:`ConnRecord` (if any) that the server closes now."""
     record = getattr(writer, "record", None)
     if isinstance(record, ConnRecord) and record.server_closed_at is None:
         record.server_closed_at = asyncio.get_running_loop().time()
+
+
+def close_writer(writer: asyncio.StreamWriter) -> None:
+    """Close ``writer`` (FIN) and stamp ``server_closed_at`` on its record, if it has one."""
+    if writer.transport.is_closing():
+        return
+    _stamp_server_close(writer)
     writer.close()
 
 
@@ -538,7 +542,5 @@ def reset_writer(writer: asyncio.StreamWriter) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    record = getattr(writer, "record", None)
-    if isinstance(record, ConnRecord) and record.server_closed_at is None:
-        record.server_closed_at = asyncio.get_running_loop().time()
+    _stamp_server_close(writer)
     writer.transport.abort()  # type: ignore[attr-defined]

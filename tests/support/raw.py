@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any, Union
 
+from .helpers import pick_delay
 from .http1 import (
     LAST_CHUNK,
     RawRequest,
@@ -120,13 +120,6 @@ def raw_server(handler: RawHandler | None = None, **options: Any) -> RawServer:
     return RawServer(handler, **options)
 
 
-def _pick(delay: Delay) -> float:
-    """A float delay, or a uniform random value from a ``(low, high)`` tuple."""
-    if isinstance(delay, tuple):
-        return random.uniform(delay[0], delay[1])
-    return delay
-
-
 async def trickle(writer: asyncio.StreamWriter, data: bytes, piece: int = 1, delay: Delay = 0.001) -> None:
     """Write ``data`` ``piece`` bytes at a time, draining and sleeping ``delay`` between pieces.
 
@@ -136,7 +129,7 @@ async def trickle(writer: asyncio.StreamWriter, data: bytes, piece: int = 1, del
         writer.write(data[offset : offset + piece])
         await writer.drain()
         if offset + piece < len(data):
-            await asyncio.sleep(_pick(delay))
+            await asyncio.sleep(pick_delay(delay))
 
 
 async def hold(reader: RecordingStreamReader, writer: RecordingStreamWriter) -> None:
@@ -246,7 +239,7 @@ def sleep(seconds: Delay) -> Step:
     """Step: pause (a float, or a random value from a ``(low, high)`` tuple)."""
 
     async def step(reader: RecordingStreamReader, writer: RecordingStreamWriter) -> None:
-        await asyncio.sleep(_pick(seconds))
+        await asyncio.sleep(pick_delay(seconds))
 
     return step
 

@@ -30,6 +30,7 @@ ESTATUS_REQUEST_TIMEOUT = -2
 ESTATUS_SERVER_RESET = -3
 ESTATUS_SEND_FAILED = -4
 
+SW_ERROR_SYSTEM_CALL_FAIL = 502
 SW_ERROR_INVALID_PARAMS = 505
 SW_ERROR_OPERATION_NOT_SUPPORT = 507
 SW_ERROR_SSL_EMPTY_PEER_CERTIFICATE = 1013
@@ -556,7 +557,8 @@ class Client:
         else:
             method = php_str(method)
         proxy_absolute = proxy_auth = None
-        if not target.is_unix and not self.ssl and _connect.http_proxy(setting) is not None:
+        tls_on = self.ssl or php_truthy(setting.get("open_ssl"))  # upstream: socket->ssl_is_enable()
+        if not target.is_unix and not tls_on and _connect.http_proxy(setting) is not None:
             headers = self.requestHeaders if isinstance(self.requestHeaders, dict) else {}
             host = headers.get("Host", headers.get("host"))
             host = php_str(host) if host is not None else target.address
@@ -590,6 +592,9 @@ class Client:
         self.headers = None
         self.set_cookie_headers = None
         self.body = b""
+        if self._websocket:
+            # Upstream would write the request into the WebSocket stream; start afresh instead.
+            self._close_connection(reset=False)
         if not await self._keep_liveness():
             return False
         self.errCode = 0
@@ -604,7 +609,8 @@ class Client:
         try:
             built = _request.build(spec)
         except NotAnArray as exc:
-            php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=4)
+            # php_warning <- _send_request <- _exec <- execute/get/post/download <- the caller
+            php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=5)
             return False
         except _request.UnsafeRequest as exc:
             # Safety deviation: Swoole writes CR/LF verbatim (header injection); we refuse.
@@ -659,15 +665,21 @@ class Client:
         with fh:
             if stream.is_tls:
                 fh.seek(piece.offset)
-                remaining = piece.size
-                while remaining > 0:
-                    chunk = fh.read(min(WRITE_CHUNK, remaining))
+                sent = 0
+                while sent < piece.size:
+                    chunk = fh.read(min(WRITE_CHUNK, piece.size - sent))
                     if not chunk:
                         break
-                    remaining -= len(chunk)
+                    sent += len(chunk)
                     await stream.write(chunk, deadline)
             else:
-                await _with_deadline(stream.sendfile(fh, piece.offset, piece.size), deadline)
+                sent = await _with_deadline(stream.sendfile(fh, piece.offset, piece.size), deadline)
+        if sent < piece.size:
+            # The file shrank after addFile(): upstream's sendfile() loop stops with this error
+            # instead of sending a body shorter than its Content-Length.
+            self._set_error(SW_ERROR_SYSTEM_CALL_FAIL, "sendfile return zero", ESTATUS_SEND_FAILED)
+            self._close_connection(reset=True)
+            return False
         return True
 
     # ------------------------------------------------------------------------------------------
@@ -740,7 +752,8 @@ class Client:
             self._fail_response(reader, exc.code, None, ESTATUS_SERVER_RESET)
             return False
         except _DownloadError as exc:
-            logger.warning("%s", exc)
+            if str(exc):  # open/truncate/seek failures are logged; write failures are not
+                logger.warning("%s", exc)
             self._fail_response(reader, SW_ERROR_HTTP_INVALID_PROTOCOL, None, ESTATUS_SERVER_RESET)
             return False
         except DecodedTooLarge:
@@ -762,6 +775,8 @@ class Client:
                 self.body = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
         if upgrade and reader.websocket:
             return self._ws_on_upgrade_response(reader)
+        if reader.status == 101:
+            self.statusCode = 0  # a 101 that did not switch to WebSocket (Replicate Q13)
         if reader.status == 101 and reader.trailing_data:
             stream.unread(reader.trailing_data)
         if not self._keep_alive or self._server_wants_close:
@@ -824,9 +839,13 @@ class Client:
                 what = f"ftruncate({path})" if offset == 0 else f"fseek({path}, {offset})"
                 raise _DownloadError(f"{what} failed, Error: {os.strerror(code)}[{code}]") from None
         view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        try:
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+        except OSError:
+            # upstream: a short write makes on_body fail -> parse error 7102 (no log line)
+            raise _DownloadError("") from None
 
     # ------------------------------------------------------------------------------------------
     # defer mode and WebSocket receive (client.md §10, websocket.md §4)
@@ -839,10 +858,12 @@ class Client:
         stream = self._live_stream()
         if stream is None:
             return self._no_connection()
-        if not self._wait_response:
-            return False
+        # Bind first: upstream keeps wait_response set while another coroutine reads the
+        # response, so a concurrent recv() reaches the socket and hits the bound check.
         self._bind(True, False)
         try:
+            if not self._wait_response:
+                return False
             return await self._recv_response(timeout)
         finally:
             self._unbind(True, False)
