@@ -252,7 +252,8 @@ def _stop_server(proc: subprocess.Popen[str]) -> None:
 def _run_child(kind: str, port: int, tls: bool, work: Path, size: int) -> dict[str, object]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    cmd = [sys.executable, __file__, "--measure", kind, "--port", str(port), "--path", str(work), "--size", str(size)]
+    cmd = [sys.executable, __file__, "--measure", kind, "--port", str(port)]
+    cmd += ["--path", str(work), "--size", str(size)]
     if tls:
         cmd.append("--tls")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
@@ -308,10 +309,11 @@ def main(argv: list[str] | None = None) -> int:
                     delta = float(result["delta_mib"])  # type: ignore[arg-type]
                     within = delta <= args.limit_mib
                     verdict = "ok" if result["ok"] and within else "FAIL"
+                    base_mib = int(result["baseline_kib"]) // 1024  # type: ignore[call-overload]
+                    peak_mib = int(result["peak_kib"]) // 1024  # type: ignore[call-overload]
                     print(
                         f"{kind:8} {transport}: {args.size_mib} MiB in {result['seconds']} s, "
-                        f"peak RSS +{delta:.1f} MiB over baseline "
-                        f"({int(result['baseline_kib']) // 1024} MiB -> {int(result['peak_kib']) // 1024} MiB), "  # type: ignore[call-overload]
+                        f"peak RSS +{delta:.1f} MiB over baseline ({base_mib} MiB -> {peak_mib} MiB), "
                         f"transfer {'verified' if result['ok'] else 'NOT verified: ' + json.dumps(result)}, "
                         f"limit {args.limit_mib:g} MiB: {verdict}"
                     )

@@ -21,6 +21,19 @@ _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _STATUS_LINE = re.compile(rb"^HTTP/(\d)\.(\d) (\d{3})(?: .*)?$")
 
 
+def _fake_request(method: bytes, upgrade: bool) -> h11.Request:
+    headers = [(b"Host", b"x")]
+    if upgrade:
+        headers += [(b"Connection", b"Upgrade"), (b"Upgrade", b"websocket")]
+    return h11.Request(method=method, target=b"/", headers=headers)
+
+
+# h11 events are immutable: build the pretend requests once (validating a Request costs more
+# than the rest of a small response's parsing). Keyed by (is_head, upgrade_offer).
+_FAKE_REQUESTS = {(h, u): _fake_request(b"HEAD" if h else b"GET", u) for h in (False, True) for u in (False, True)}
+_END_OF_REQUEST = h11.EndOfMessage()
+
+
 class ResponseError(Exception):
     """The response failed; ``code`` is the Swoole ``errCode``."""
 
@@ -48,19 +61,17 @@ class ResponseReader:
         "_conn", "_lowercase", "_head_buf", "_upgrade_offer", "status", "headers", "set_cookies",
         "encoding", "connection_close", "websocket", "ws_extensions", "event_stream", "keep_alive_response",
         "complete", "head_done", "truncated_success", "trailing_data", "chunked", "has_length", "_no_body",
+        "_body_left", "_bypass",
     )
 
     def __init__(self, method: str, *, lowercase: bool = True, upgrade_offer: bool = False) -> None:
         conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=HEAD_MAX_SIZE)
-        request_headers = [(b"Host", b"x")]
-        if upgrade_offer:
-            request_headers += [(b"Connection", b"Upgrade"), (b"Upgrade", b"websocket")]
         # h11 must believe a request was sent; only HEAD changes how the response is framed.
         # Upstream resolves the method with http_server::get_method (strncasecmp), so any
         # ASCII casing of "head" counts as HEAD for framing.
         is_head = method.isascii() and method.upper() == "HEAD"
-        conn.send(h11.Request(method=b"HEAD" if is_head else b"GET", target=b"/", headers=request_headers))
-        conn.send(h11.EndOfMessage())
+        conn.send(_FAKE_REQUESTS[is_head, bool(upgrade_offer)])
+        conn.send(_END_OF_REQUEST)
         self._conn = conn
         self._lowercase = lowercase
         self._head_buf: bytearray | None = bytearray()
@@ -81,6 +92,8 @@ class ResponseReader:
         self.chunked = False
         self.has_length = False
         self._no_body = is_head
+        self._body_left: int | None = None  # bytes still due of a Content-Length body
+        self._bypass = False  # h11 is drained and the rest of that body is counted in feed()
 
     # -- header bookkeeping (client.md §7.4) ----------------------------------------------------
     def _add_header(self, raw_name: bytes, raw_value: bytes) -> None:
@@ -176,6 +189,8 @@ class ResponseReader:
     # -- feeding ----------------------------------------------------------------------------------
     def feed(self, data: bytes) -> list[bytes]:
         """Consume ``data``; return the body pieces it completed. Raises :class:`ResponseError`."""
+        if self._bypass:
+            return self._feed_body(data)
         if self._head_buf is not None:
             self._head_buf += data
             # Upstream reads the head into a 65536-byte buffer: the block must end inside its
@@ -203,6 +218,21 @@ class ResponseReader:
                 raise ResponseError(ECONNRESET) from None
             raise
 
+    def _feed_body(self, data: bytes) -> list[bytes]:
+        """The rest of a Content-Length body once h11 has parsed the head and drained its
+        buffer: counting the bytes here spares three copies of each body byte through h11's
+        receive buffer. As with h11, bytes after the body are not part of the response; a
+        premature EOF still goes through h11 (``feed_eof``), whose length reader is still open."""
+        left = self._body_left or 0
+        size = len(data)
+        if size < left:
+            self._body_left = left - size
+            return [data]
+        self._body_left = 0
+        self._bypass = False
+        self.complete = True
+        return [data if size == left else data[:left]]
+
     def _drain(self) -> list[bytes]:
         pieces: list[bytes] = []
         conn = self._conn
@@ -219,12 +249,17 @@ class ResponseReader:
             kind = type(event)
             if kind is h11.Data:
                 pieces.append(event.data)  # type: ignore[union-attr]
+                if self._body_left is not None:
+                    self._body_left -= len(event.data)  # type: ignore[union-attr]
             elif kind is h11.NEED_DATA:
                 if self.event_stream_done():
                     self.complete = True
+                elif self._body_left:
+                    self._bypass = True
                 break
             elif kind is h11.Response:
                 self._on_head(event)  # type: ignore[arg-type]
+                self._body_left = self._identity_length(event)  # type: ignore[arg-type]
             elif kind is h11.EndOfMessage:
                 for name, value in event.headers.raw_items():  # type: ignore[union-attr]
                     self._add_header(name, value)
@@ -243,6 +278,20 @@ class ResponseReader:
             else:  # PAUSED etc.
                 break
         return pieces
+
+    def _identity_length(self, event: h11.Response) -> int | None:
+        """The Content-Length h11 frames this body with, or None (chunked, no body, ...)."""
+        if not self.has_length or self.chunked:
+            return None
+        length = None
+        for name, value in event.headers:  # names lowercased by h11
+            if name == b"transfer-encoding":
+                return None
+            if name == b"content-length":
+                if length is not None:
+                    return None
+                length = int(value)
+        return length
 
     def event_stream_done(self) -> bool:
         """``text/event-stream`` without framing completes after its first read (Replicate Q20)."""

@@ -146,8 +146,14 @@ async def _connect_socket(family: int, address: Any, setting: Mapping[str, Any],
                 # Swoole ignores a failed bind (upstream test bind_address); the kernel then
                 # picks the source address at connect time.
                 pass
-        loop = asyncio.get_running_loop()
-        await _with_timeout(loop.sock_connect(sock, address), timeout)
+        if family == socket.AF_UNIX:
+            # A UNIX connect completes or fails at once. EAGAIN (listen backlog full) is a
+            # failure (Swoole: errCode 11), not "in progress" as loop.sock_connect() takes it:
+            # that would report a connection that does not exist (writes then fail, EINVAL).
+            sock.connect(address)
+        else:
+            loop = asyncio.get_running_loop()
+            await _with_timeout(loop.sock_connect(sock, address), timeout)
     except BaseException as exc:
         sock.close()
         if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt, SystemExit)):
@@ -315,13 +321,7 @@ async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool)
     # Without TLS an HTTP proxy gets the request in absolute form on the plain connection;
     # a tunnel (SOCKS5, or CONNECT for a TLS target) needs a handshake first.
     tunnel = socks is not None or (proxy is not None and use_ssl)
-    if use_ssl:
-        try:
-            ctx: ssl.SSLContext | None = tls.build_context(setting)
-        except tls.ContextError:
-            raise TransportError(SW_ERROR_SSL_HANDSHAKE_FAILED) from None
-    else:
-        ctx = None
+    ctx = tls.build_context(setting) if use_ssl else None
     if target.is_unix:
         family, address = socket.AF_UNIX, target.address
     elif via is not None:
@@ -383,11 +383,7 @@ async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool)
     # verification (deviation S2); the certificate it brings is then checked the way Swoole
     # still checks a forgiven one: a self-signed leaf, matching ssl_host_name when that is set.
     try:
-        retry_ctx = tls.build_context(setting, allow_self_signed_pass=True)
-    except tls.ContextError:
-        raise TransportError(SW_ERROR_SSL_HANDSHAKE_FAILED) from None
-    try:
-        stream = await attempt(retry_ctx)
+        stream = await attempt(tls.build_context(setting, allow_self_signed_pass=True))
     except ssl.SSLCertVerificationError:  # pragma: no cover - nothing is verified on the retry
         raise TransportError(SW_ERROR_SSL_VERIFY_FAILED) from None
     if not tls.check_forgiven_peer(setting, stream.peer_cert_der()):

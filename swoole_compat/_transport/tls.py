@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from .._php import php_int, php_str, php_truthy
 from ..errors import CLIENT, logger, php_warning
+from .errno import SW_ERROR_SSL_HANDSHAKE_FAILED, TransportError
 
 SWOOLE_SSL_TLSv1 = 8
 SWOOLE_SSL_TLSv1_1 = 16
@@ -29,10 +30,6 @@ X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT = 18
 
 VERIFY_BY_DEFAULT_ENV = "SWOOLE_COMPAT_SSL_VERIFY_PEER"
 """When this environment variable is truthy, ``ssl_verify_peer`` defaults to True."""
-
-
-class ContextError(Exception):
-    """The TLS context could not be built from the options (upstream: ``SSLContext::create`` failed)."""
 
 
 def is_ip_literal(host: str) -> bool:
@@ -76,7 +73,10 @@ def _no_passphrase() -> bytes:
 
 
 def build_context(setting: Mapping[str, Any], *, allow_self_signed_pass: bool = False) -> ssl.SSLContext:
-    """An ``SSLContext`` for the merged ``setting``; :class:`ContextError` when it cannot be built.
+    """An ``SSLContext`` for the merged ``setting``.
+
+    When the options cannot be turned into a context (upstream: ``SSLContext::create`` fails) the
+    connect fails with :class:`TransportError` 1018, after a core-log WARNING.
 
     ``allow_self_signed_pass`` builds the context of the second attempt made when
     ``ssl_allow_self_signed`` forgives a self-signed leaf (see :mod:`.connect`): no chain
@@ -87,7 +87,7 @@ def build_context(setting: Mapping[str, Any], *, allow_self_signed_pass: bool = 
     except (ssl.SSLError, OSError, ValueError, TypeError) as exc:
         # Upstream logs the OpenSSL reason as a core-log WARNING and the connect fails with 1018.
         logger.warning("SSLContext::create() failed, Error: %s", exc.args[-1] if exc.args else exc)
-        raise ContextError(str(exc)) from None
+        raise TransportError(SW_ERROR_SSL_HANDSHAKE_FAILED) from None
 
 
 def _build_context(setting: Mapping[str, Any], allow_self_signed_pass: bool) -> ssl.SSLContext:

@@ -6,8 +6,12 @@ response: the liveness check before each send must notice the dead keep-alive co
 reconnect silently.
 
 Deviations: the Swoole HTTP server (BASE, one worker) is an aiohttp server whose handler answers,
-waits 1 ms and closes the connection (``respond_then_close``); MAX_REQUESTS uses the small
-pressure level. Added: errCode 0 after each request, and one TCP connection per request.
+waits 1 ms and closes the connection; MAX_REQUESTS uses the small pressure level. Server and
+client share one event loop, so a stall of the loop could let the client's 5 ms pause end in the
+same iteration as the server's 1 ms pause, before the server socket is really closed; the client
+therefore also waits, after its 5 ms pause, until the server has closed the connection, which is
+the ordering upstream relies on. Added: errCode 0 after each request, and one TCP connection per
+request.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import asyncio
 from aiohttp import web
 
 from support.helpers import MAX_REQUESTS, random_data_list
-from support.http import respond_then_close
 
 from swoole_compat.coroutine.http import Client
 
@@ -25,9 +28,17 @@ from swoole_compat.coroutine.http import Client
 async def test_auto_reconnect(http_server) -> None:
     data = random_data_list(MAX_REQUESTS)
     served = iter(data)
+    closed = asyncio.Event()
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        return await respond_then_close(request, web.Response(text=next(served)), delay=0.001)
+        response = web.Response(text=next(served))
+        await response.prepare(request)
+        await response.write_eof()
+        await asyncio.sleep(0.001)
+        request.transport.close()  # $server->close($request->fd)
+        await asyncio.sleep(0)  # the transport closes its socket on the next loop iteration
+        closed.set()
+        return response
 
     srv = await http_server(web.Application(), routes=[web.get("/", handler)])
 
@@ -39,6 +50,8 @@ async def test_auto_reconnect(http_server) -> None:
         assert cli.errCode == 0
         assert cli.body == expected.encode()
         await asyncio.sleep(0.005)
+        await asyncio.wait_for(closed.wait(), 1)
+        closed.clear()
     cli.close()
 
     assert len(srv.requests) == MAX_REQUESTS

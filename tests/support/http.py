@@ -61,7 +61,7 @@ from aiohttp.http import SERVER_SOFTWARE
 
 from .helpers import pick_delay
 from .http1 import HeaderAccess, parse_basic_auth
-from .listener import ConnRecord, LoopbackServer
+from .listener import ConnRecord, LoopbackServer, close_transport
 
 try:  # brotli is a runtime dependency of swoole_compat, but keep the servers importable.
     import brotli
@@ -131,7 +131,7 @@ class RequestRecord(HeaderAccess):
 #: The owning :class:`HttpServer`, stored in the app (``request.app[SERVER_KEY]``).
 SERVER_KEY: web.AppKey[HttpServer] = web.AppKey("support_http_server")  # type: ignore[name-defined]
 _RECORD: Any = (
-    web.RequestKey("support_request_record", RequestRecord)  # aiohttp >= 3.13
+    web.RequestKey("support_request_record", RequestRecord)  # newer aiohttp: typed request keys
     if hasattr(web, "RequestKey")
     else "support_request_record"
 )
@@ -388,7 +388,7 @@ def close_without_reply(request: web.Request) -> web.Response:
     """
     transport = request.transport
     if transport is not None:
-        transport.close()
+        close_transport(transport)
     return web.Response(status=500)
 
 
@@ -401,7 +401,7 @@ async def respond_then_close(
     await asyncio.sleep(delay)
     transport = request.transport
     if transport is not None:
-        transport.close()
+        close_transport(transport)
     return response
 
 
@@ -498,7 +498,7 @@ def api_app(
 
     async def get_file(request: web.Request) -> web.StreamResponse:
         if image_path is None:
-            raise web.HTTPNotFound()
+            raise web.HTTPInternalServerError(text="no image configured")
         return web.Response(body=image_path.read_bytes(), content_type="image/jpeg")
 
     async def upload_file(request: web.Request) -> web.StreamResponse:
@@ -527,12 +527,17 @@ def api_app(
     async def gzip_route(request: web.Request) -> web.StreamResponse:
         return compressed_response(request, API_GZIP_CONTENT, level=5)
 
-    async def not_ended(request: web.Request) -> web.StreamResponse:
-        return web.Response(
-            status=500,
-            text="<html><body><h2>HTTP 500 Internal Server Error</h2><hr><i>Powered by Swoole</i></body></html>",
-            content_type="text/html",
-        )
+    @web.middleware
+    async def not_ended(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # Unknown paths: the upstream handler returns without end(), so Swoole answers 500.
+        try:
+            return await handler(request)
+        except web.HTTPNotFound:
+            return web.Response(
+                status=500,
+                text="<html><body><h2>HTTP 500 Internal Server Error</h2><hr><i>Powered by Swoole</i></body></html>",
+                content_type="text/html",
+            )
 
     builtin = [
         web.route("*", "/info", info),
@@ -543,9 +548,8 @@ def api_app(
         web.route("*", "/upload_file", upload_file),
         web.route("*", "/gzip", gzip_route),
     ]
-    app = web.Application(client_max_size=client_max_size)
+    app = web.Application(client_max_size=client_max_size, middlewares=[not_ended])
     _add_routes(app, routes, builtin)
-    app.router.add_route("*", "/{tail:.*}", not_ended)
     return app
 
 

@@ -528,12 +528,31 @@ def _stamp_server_close(writer: asyncio.StreamWriter) -> None:
         record.server_closed_at = asyncio.get_running_loop().time()
 
 
+def close_transport(transport: asyncio.BaseTransport) -> None:
+    """Close ``transport`` so that the FIN leaves **now**, as a server process would send it.
+
+    ``transport.close()`` alone only closes the socket on the next loop iteration. Client and
+    server share one event loop here, so a client task running later in the same iteration (for
+    example a keep-alive liveness check) would not see the close yet. When nothing is left to
+    flush on a plain (non-TLS) transport, the write side is shut down immediately first.
+    """
+    if transport.is_closing():
+        return
+    sock = transport.get_extra_info("socket")
+    plain = transport.get_extra_info("sslcontext") is None
+    if sock is not None and plain and transport.get_write_buffer_size() == 0:  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_WR)
+    transport.close()
+
+
 def close_writer(writer: asyncio.StreamWriter) -> None:
-    """Close ``writer`` (FIN) and stamp ``server_closed_at`` on its record, if it has one."""
+    """Close ``writer`` (FIN, sent at once - see :func:`close_transport`) and stamp
+    ``server_closed_at`` on its record, if it has one."""
     if writer.transport.is_closing():
         return
     _stamp_server_close(writer)
-    writer.close()
+    close_transport(writer.transport)
 
 
 def reset_writer(writer: asyncio.StreamWriter) -> None:

@@ -28,6 +28,8 @@ Ready-made handlers and building blocks:
 * :func:`respond` - keep-alive loop answering each request with fixed bytes or a callback.
 * :func:`script` - a small DSL: ``script(read_head(), send(b"..."), sleep(0.1), close())``.
 * :func:`trickle` - write data in pieces with pauses.
+* ``close_writer(writer)`` (FIN, sent at once) / ``reset_writer(writer)`` (RST), from
+  :mod:`support.listener`.
 * ``read_request_head`` / ``read_request`` / ``swoole_response`` / ``build_response`` are
   re-exported from :mod:`support.http1`.
 """
@@ -69,6 +71,7 @@ __all__ = [
     "close",
     "close_immediately",
     "close_without_reply",
+    "close_writer",
     "hold",
     "raw_server",
     "read_head",
@@ -77,6 +80,7 @@ __all__ = [
     "read_req",
     "reset",
     "reset_immediately",
+    "reset_writer",
     "respond",
     "script",
     "send",

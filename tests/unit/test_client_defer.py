@@ -18,14 +18,14 @@ def now() -> float:
 
 async def test_set_defer_and_recv() -> None:
     """The request method returns True right after writing; recv() fills the properties."""
-    async with raw_server(script(read_head(), sleep(0.2), send(OK), sleep(0.5))) as srv:
+    async with raw_server(script(read_head(), sleep(0.6), send(OK), sleep(0.5))) as srv:
         cli = Client("127.0.0.1", srv.port)
         assert cli.getDefer() is False
         assert cli.setDefer() is True
         assert cli.getDefer() is True
         start = now()
         assert await cli.get("/d") is True
-        assert now() - start < 0.15
+        assert now() - start < 0.4
         assert cli.statusCode == 0 and cli.body == b"" and cli.headers is None
         await asyncio.sleep(0.02)
         assert srv.requests and srv.requests[0].startswith(b"GET /d HTTP/1.1\r\n")
@@ -161,6 +161,6 @@ async def test_recv_after_response_already_arrived() -> None:
         await asyncio.sleep(0.1)
         start = now()
         assert await cli.recv(1) is True
-        assert now() - start < 0.05
+        assert now() - start < 0.2
         assert cli.body == b"ok"
         cli.close()

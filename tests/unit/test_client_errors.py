@@ -545,6 +545,23 @@ async def test_header_block_too_large_exception() -> None:
         assert await cli.get("/after") is True
 
 
+async def test_header_block_limit_boundary() -> None:
+    """The limit counts the head through its final blank line: 65536 bytes pass, 65537 raise."""
+    async with raw_server(respond(OK)) as srv:
+        cli = Client("127.0.0.1", srv.port)
+        cli.setHeaders({"X": ""})
+        assert await cli.get("/b") is True
+        base = len(srv.requests[0])
+        cli.setHeaders({"X": "v" * (65536 - base)})
+        assert await cli.get("/b") is True
+        assert len(srv.requests[1]) == 65536
+        cli.setHeaders({"X": "v" * (65537 - base)})
+        with pytest.raises(ClientException):
+            await cli.get("/b")
+        assert cli.connected is False
+        assert len(srv.requests) == 2
+
+
 async def test_cookie_too_large_exception() -> None:
     """ClientException ``HTTP cookie header is too large`` 505 when ``len(k)+len(v)+1 > 4096``;
     the connection stays open, statusCode 0; 4096 exactly is accepted."""

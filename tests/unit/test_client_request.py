@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from support.listener import ipv6_available, make_short_unix_dir
 from support.raw import RawServer, raw_server, read_request_head, respond
-from support.tls import make_tls_material
+from support.tls import TlsMaterial
 
 from swoole_compat.coroutine.http import Client
 
@@ -313,10 +313,10 @@ async def test_host_header_ipv6_without_brackets() -> None:
         cli.close()
 
 
-async def test_host_header_unix_socket_and_default_ports(tmp_path: Path) -> None:
+async def test_host_header_unix_socket_and_default_ports(tls: TlsMaterial) -> None:
     """Unix socket: ``Host: /path``; the port part is omitted for the default port of the scheme
     (80 plain, 443 TLS) and written otherwise."""
-    material = make_tls_material(tmp_path)
+    material = tls
     directory = make_short_unix_dir()
     try:
         async with raw_server(respond(OK), unix=True) as plain:

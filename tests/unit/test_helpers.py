@@ -95,6 +95,11 @@ async def test_request_method_verbatim_and_data() -> None:
         ("http://u:p@h/", "GET http://h:80/ HTTP/1.1", "h"),
         ("http://h:8080/a/b?x=1&y=2#f", "GET http://h:8080/a/b?x=1&y=2 HTTP/1.1", "h:8080"),
         ("http://h/a%20b/./c?", "GET http://h:80/a%20b/./c HTTP/1.1", "h"),
+        # The library tests !empty($info['query']): PHP's empty("0") is true, so "?0" is dropped.
+        ("http://h/p?0", "GET http://h:80/p HTTP/1.1", "h"),
+        ("http://h/p?00", "GET http://h:80/p?00 HTTP/1.1", "h"),
+        ("http://h?x=1", "GET http://h:80/?x=1 HTTP/1.1", "h"),
+        ("http://h#frag?x", "GET http://h:80/ HTTP/1.1", "h"),
     ],
 )
 async def test_url_parsing_through_proxy(url: str, line: str, host: str) -> None:

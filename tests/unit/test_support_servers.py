@@ -744,3 +744,38 @@ async def test_http_duplicate_and_cased_headers(http_server: Factory) -> None:
     headers = parse_head(data)[1]
     assert [v for k, v in headers if k == "values-1"] == ["hello", "swoole", "x"]
     assert ("Hello-world", "swoole") in headers
+
+
+async def test_close_sends_fin_at_once(raw_server: Factory) -> None:
+    """The FIN must be on the wire when ``close_writer`` returns, not one loop iteration later
+    (client and server share the loop; a client liveness check may run right after)."""
+    client = socket.socket()
+    seen: list[bytes] = []
+
+    async def handler(reader: Any, writer: Any) -> None:
+        writer.write(b"bye")
+        await writer.drain()
+        raw.close_writer(writer)
+        seen.append(client.recv(16, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        client.recv(3)
+        seen.append(client.recv(1, socket.MSG_DONTWAIT))
+
+    srv = await raw_server(handler)
+    try:
+        client.connect(srv.address)
+        await asyncio.wait_for(_until(lambda: len(seen) == 2), 2)
+    finally:
+        client.close()
+    assert seen == [b"bye", b""]
+
+
+async def test_api_app_extra_routes_via_server(http_server: Factory) -> None:
+    async def extra(request: web.Request) -> web.StreamResponse:
+        return web.Response(text="extra")
+
+    srv = await http_server(shs.api_app(), routes=[web.get("/extra", extra)])
+    async with aiohttp.ClientSession() as session:
+        async with session.get(srv.url("/extra")) as resp:
+            assert await resp.text() == "extra"
+        async with session.get(srv.url("/missing")) as resp:
+            assert resp.status == 500

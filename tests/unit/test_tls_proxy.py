@@ -10,7 +10,6 @@ wrong constant in the package cannot make a test agree with it.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import errno
 import hashlib
@@ -26,7 +25,7 @@ from aiohttp import web
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from support.listener import close_writer
-from support.raw import close_without_reply, hold, respond, script, read_head, send, sleep
+from support.raw import close_without_reply, hold, read_head, respond, script, send, sleep
 from support.tls import SniRecorder, TlsMaterial
 
 from swoole_compat import SwooleException, SwooleWarning

@@ -15,6 +15,8 @@ import hashlib
 import json
 import os
 import re
+import socket
+import sys
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -138,7 +140,10 @@ class TestAddFileValidation:
         assert cli.addFile(path, "f3") is True  # os.PathLike accepted
         assert cli.uploadFiles == [
             {"path": str(path), "name": "f1", "filename": "up.txt", "type": "text/plain", "size": 3, "offset": 2},
-            {"path": str(path), "name": "f2", "filename": "renamed.bin", "type": "text/x-custom", "size": 5, "offset": 5},
+            {
+                "path": str(path), "name": "f2", "filename": "renamed.bin", "type": "text/x-custom",
+                "size": 5, "offset": 5,
+            },
             {"path": str(path), "name": "f3", "filename": "up.txt", "type": "text/plain", "size": 10, "offset": 0},
         ]
 
@@ -355,8 +360,6 @@ async def test_upload_files_reset_after_a_request(http_server, tmp_path) -> None
 
 async def test_upload_files_kept_when_nothing_was_sent(tmp_path) -> None:
     # a free port: the connect fails before the request is built
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -845,6 +848,37 @@ async def test_unix_missing_socket_path(unix_path) -> None:
     assert cli.errCode == errno.ENOENT
     assert cli.errMsg == "No such file or directory"
     assert cli.statusCode == SWOOLE_HTTP_CLIENT_ESTATUS_CONNECT_FAILED
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux UNIX-socket backlog semantics")
+async def test_unix_backlog_full_is_a_connect_failure(unix_path) -> None:
+    """connect() on a UNIX socket with a full backlog fails with EAGAIN (Swoole: -1 / 11); it
+    is not an "in progress" connect that later looks established."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(unix_path)
+    listener.listen(0)  # never accepted: the queue fills after one connection
+    queued: list[socket.socket] = []
+    try:
+        for _ in range(8):  # fill the backlog whatever its exact size
+            extra = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            extra.setblocking(False)
+            try:
+                extra.connect(unix_path)
+            except BlockingIOError:
+                extra.close()
+                break
+            queued.append(extra)
+        cli = Client("unix:" + unix_path)
+        cli.set({"timeout": 1})
+        assert await cli.get("/") is False
+        assert cli.statusCode == SWOOLE_HTTP_CLIENT_ESTATUS_CONNECT_FAILED
+        assert cli.errCode == errno.EAGAIN
+        assert cli.errMsg == "Resource temporarily unavailable"
+        assert cli.connected is False
+    finally:
+        for extra in queued:
+            extra.close()
+        listener.close()
 
 
 async def test_unix_upload_and_download(http_server, tmp_path) -> None:

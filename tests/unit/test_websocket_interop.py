@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import hashlib
 import os
 import re
@@ -30,6 +31,7 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType, web
 
+from support.listener import reset_writer
 from support.raw import read_request_head
 
 from swoole_compat import SwooleWarning
@@ -960,3 +962,149 @@ async def test_raw_pack_failures_on_a_live_connection(raw_server) -> None:
     await wait_for(lambda: srv.records[0].peer_closed_at is not None)
     sent = wire_frames(_after_head(bytes(srv.records[0].received)))
     assert [(f["b0"], f["payload"]) for f in sent] == [(0x81, b"still fine")]
+
+
+async def test_raw_keep_alive_off_does_not_close_websocket(raw_server) -> None:
+    srv = await raw_server(send_after_handshake(server_frame(0x81, b"still open")))
+    cli = client_for(srv.port, keep_alive=False)
+    assert await cli.upgrade("/") and cli.statusCode == 101
+    assert cli.connected is True
+    assert (await cli.recv()).data == b"still open"
+    assert await cli.push("x") is True
+    cli.close()
+    assert b"Connection: Upgrade\r\n" in srv.requests[0]
+    assert b"Connection: close" not in srv.requests[0]
+
+
+async def test_raw_peer_reset_recv_and_push_fail(raw_server) -> None:
+    async def reset_after_handshake(reader, writer):
+        head = await read_request_head(reader)
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept_for(request_key(head)) + b"\r\n\r\n"
+        )
+        await writer.drain()
+        await reader.readexactly(7)  # the client's first frame: push("a") masked = 7 bytes
+        reset_writer(writer)  # RST
+
+    srv = await raw_server(reset_after_handshake)
+    cli = client_for(srv.port)
+    assert await cli.upgrade("/") and cli.statusCode == 101
+    assert await cli.push("a") is True
+    assert await cli.recv() is False
+    assert cli.errCode == errno.ECONNRESET
+    assert cli.statusCode == -3
+    assert cli.connected is False
+    assert await cli.push("b") is False and cli.errCode == 5001
+
+    # a push into a reset connection fails with the socket error, statusCode -3, and closes
+    srv2 = await raw_server(reset_after_handshake)
+    cli = client_for(srv2.port)
+    assert await cli.upgrade("/") and cli.statusCode == 101
+    assert await cli.push("a") is True
+    await wait_for(lambda: srv2.records[0].server_closed_at is not None)
+    await asyncio.sleep(0.05)
+    for _ in range(50):
+        if not await cli.push("b" * 1000):
+            break
+        await asyncio.sleep(0.01)
+    assert cli.errCode in (errno.ECONNRESET, errno.EPIPE)
+    assert cli.statusCode == -3
+    assert cli.connected is False
+
+
+async def test_raw_eof_in_the_middle_of_a_frame_gives_empty_string(raw_server) -> None:
+    frame = server_frame(0x82, b"z" * 1000)
+    srv = await raw_server(send_after_handshake(frame[:500], hold=False))
+    cli = client_for(srv.port)
+    assert await cli.upgrade("/") and cli.statusCode == 101
+    result = await cli.recv()
+    assert result == "" and isinstance(result, str)
+    assert (cli.connected, cli.errCode, cli.statusCode) == (False, 0, 101)
+
+
+async def test_raw_length_beyond_signed_64_bits_is_treated_as_eof(raw_server) -> None:
+    srv = await raw_server(send_after_handshake(b"\x82\x7f\xff\xff\xff\xff\xff\xff\xff\xff" + b"x" * 10))
+    cli = client_for(srv.port)
+    assert await cli.upgrade("/") and cli.statusCode == 101
+    assert await cli.recv() == ""
+    assert cli.connected is False and cli.errCode == 0
+
+
+async def test_raw_reassembled_message_too_large_is_silent_and_keeps_buffer(raw_server, swoole_log) -> None:
+    part = b"p" * 40000
+    frames = server_frame(0x01, part) + server_frame(0x80, part) + server_frame(0x80, b"tail")
+    srv = await raw_server(send_after_handshake(frames))
+    cli = client_for(srv.port, package_max_length=65536)
+    assert await cli.upgrade("/") and cli.statusCode == 101
+    assert await cli.recv() is False
+    assert (cli.errCode, cli.statusCode, cli.connected) == (0, 101, True)
+    assert swoole_log.warnings == []
+    # W12: the partial buffer was kept; the next final continuation completes it
+    frame = await cli.recv()
+    assert frame.data == part + b"tail"
+    cli.close()
+
+
+async def test_raw_inflate_failure_is_a_warning_and_keeps_connection(raw_server) -> None:
+    frames = server_frame(0xC1, b"\xff\xff\xff") + server_frame(0x41, b"\xff\xff") + server_frame(0x80, b"\xff")
+    frames += server_frame(0x81, b"fine")
+    srv = await raw_server(send_after_handshake(frames))
+    cli = client_for(srv.port)
+    assert await cli.upgrade("/") and cli.statusCode == 101
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert await cli.recv() is False  # single compressed frame
+        assert await cli.recv() is False  # fragmented compressed message: buffer dropped
+    assert [str(w.message) for w in caught] == [
+        "Swoole\\Coroutine\\Http\\Client::recv(): inflate() failed, Error: data error[-3]"
+    ] * 2
+    assert (cli.errCode, cli.statusCode, cli.connected) == (0, 101, True)
+    assert (await cli.recv()).data == b"fine"
+    cli.close()
+
+
+async def test_raw_two_bytes_after_101_are_kept(raw_server) -> None:
+    """W14 (Deviate): upstream drops up to 2 bytes following the 101 head; we keep them."""
+
+    async def handler(reader, writer):
+        head = await read_request_head(reader)
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept_for(request_key(head)) + b"\r\n\r\n\x81\x00"
+        )
+        await writer.drain()
+        while await reader.read(65536):
+            pass
+
+    srv = await raw_server(handler)
+    cli = client_for(srv.port)
+    assert await cli.upgrade("/") and cli.statusCode == 101
+    frame = await cli.recv(1)
+    assert (frame.opcode, frame.data, frame.finish) == (OP_TEXT, b"", True)
+    cli.close()
+
+
+async def test_wire_upgrade_after_post_sends_persisted_body(raw_server) -> None:
+    """websocket.md §1 step 4 (quirk): ``upgrade()`` runs the normal request algorithm, so a
+    body persisted by an earlier ``post()`` goes out with the GET handshake."""
+
+    async def handler(reader, writer):
+        await read_request_head(reader)
+        await reader.readexactly(3)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        await handshake_then_hold()(reader, writer)
+
+    srv = await raw_server(handler)
+    cli = client_for(srv.port)
+    assert await cli.post("/p", "abc") is True and cli.body == b"ok"
+    assert await cli.upgrade("/ws") is True and cli.statusCode == 101
+    assert cli.requestMethod == "GET"
+    cli.close()
+    await wait_for(lambda: srv.records[0].peer_closed_at is not None)
+    assert srv.connections == 1
+    upgrade_head = srv.requests[1]
+    assert upgrade_head.startswith(b"GET /ws HTTP/1.1\r\n")
+    assert upgrade_head.endswith(b"Content-Length: 3\r\n\r\n")
+    assert bytes(srv.records[0].received).endswith(upgrade_head + b"abc")

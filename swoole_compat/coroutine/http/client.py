@@ -763,7 +763,9 @@ class Client:
             self._in_write_func = False
             self._close_connection(reset=True)
             raise
-        if reader.head_done and not decoder_ready:
+        if reader.head_done:
+            # Also after an earlier publish: chunked trailers (Set-Cookie, Connection) go
+            # through the same handling as header fields (client.md §7.4 step 4).
             self._publish_head(reader)
         # Success (client.md §7.9)
         if reader.truncated_success:

@@ -126,7 +126,7 @@ async def request(
         client.setHeaders(headers or {})
         client.setCookies(cookies or {})
         target = parsed.path or "/"
-        if parsed.query:
+        if php_truthy(parsed.query):  # PHP !empty(): a query of "0" is dropped too
             target += "?" + parsed.query
         if not await client.execute(target):
             raise ClientException(client.errMsg, client.errCode)

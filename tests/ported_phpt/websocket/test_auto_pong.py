@@ -52,7 +52,7 @@ async def test_auto_pong(ws_server) -> None:
             texts += 1
             await cli.push("hello world", SWOOLE_WEBSOCKET_OPCODE_TEXT)
     # the loop ends when the server has closed: "" at EOF (or False if a push hit the reset)
-    assert frame in ("", False)
+    assert frame in ("", False), frame
     assert cli.connected is False
 
     assert len(pongs) == PONGS

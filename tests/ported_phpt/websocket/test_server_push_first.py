@@ -42,7 +42,7 @@ async def test_server_push_first(ws_server) -> None:
     same_write = await ws_server(rest, first_frames=first_frames)
     separate = await ws_server(pushing(data[0], data[1]))
 
-    async def one_client(port: int) -> None:
+    async def one_client(port: int) -> bool:
         cli = Client("127.0.0.1", port)
         cli.set({"timeout": 5})
         ret = await cli.upgrade("/websocket")
@@ -52,10 +52,10 @@ async def test_server_push_first(ws_server) -> None:
         ret = await cli.recv()
         assert ret.data == data[1].encode()
         cli.close()
+        return True
 
     ports = [same_write.port if i % 2 == 0 else separate.port for i in range(MAX_CONCURRENCY_LOW)]
-    await asyncio.gather(*(one_client(port) for port in ports))
-    output = "DONE\n"
-    assert output == "DONE\n"
+    done = await asyncio.gather(*(one_client(port) for port in ports))
+    assert done == [True] * MAX_CONCURRENCY_LOW  # "DONE"
     assert same_write.connections + separate.connections == MAX_CONCURRENCY_LOW
     assert all(r.target == "/websocket" for r in same_write.requests + separate.requests)
