@@ -474,6 +474,34 @@ async def test_aiohttp_package_max_length_oversize_frame(http_server) -> None:
     assert await cli.recv() is False and cli.errCode == 5001
 
 
+async def test_aiohttp_package_max_length_follows_socket_option_rules(http_server) -> None:
+    """client.md §4.3: the option is applied to the socket at connect (merged ``setting``) and by
+    every ``set()`` on a live connection, where a dict without it resets the limit to 2 MiB; size
+    strings ("64K") are accepted like ``php_swoole_parse_to_size``."""
+    log = AioLog()
+    srv = await http_server(routes=aiohttp_routes(log))
+    # before connecting: the merged setting counts, a later set() without the key keeps it
+    cli = client_for(srv.port, package_max_length=65536)
+    cli.set({"timeout": 5})
+    assert await cli.upgrade("/sized") and cli.statusCode == 101
+    await cli.push("65533")
+    assert await cli.recv() is False and cli.errCode == 1201
+
+    # on a live connection: set() without the key resets to 2 MiB ...
+    cli = client_for(srv.port, package_max_length=65536)
+    assert await cli.upgrade("/sized") and cli.statusCode == 101
+    cli.set({"timeout": 5})
+    await cli.push("100000")
+    assert len((await cli.recv()).data) == 100000
+    # ... and set() with a size string applies it at once
+    cli.set({"package_max_length": "64K"})
+    await cli.push("65532")
+    assert len((await cli.recv()).data) == 65532
+    await cli.push("65533")
+    assert await cli.recv() is False
+    assert (cli.errCode, cli.statusCode, cli.connected) == (1201, -3, False)
+
+
 async def test_aiohttp_default_package_max_length_is_2mib(http_server) -> None:
     log = AioLog()
     srv = await http_server(routes=aiohttp_routes(log))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import asyncio
+import re
 
 from ..._php import php_int, php_truthy
 from ..._protocol import frames, handshake
@@ -48,7 +49,15 @@ if TYPE_CHECKING:  # pragma: no cover
 class Settings:
     """WebSocket options of ``set()`` (client.md §4.2)."""
 
-    __slots__ = ("mask", "compression", "open_close_frame", "open_ping_frame", "open_pong_frame", "subprotocol")
+    __slots__ = (
+        "mask",
+        "compression",
+        "open_close_frame",
+        "open_ping_frame",
+        "open_pong_frame",
+        "subprotocol",
+        "live_package_max_length",
+    )
 
     def __init__(self) -> None:
         self.mask = True
@@ -57,8 +66,14 @@ class Settings:
         self.open_ping_frame = False
         self.open_pong_frame = False
         self.subprotocol = ""
+        #: (stream, limit) set by a set() on a live connection (see :func:`_package_max_length`).
+        self.live_package_max_length: tuple[Stream, int] | None = None
 
-    def apply(self, opts: dict[Any, Any]) -> None:
+    def apply(self, opts: dict[Any, Any], stream: Stream | None = None) -> None:
+        if stream is not None:
+            # php_swoole_socket_set() on the live socket: a dict without the key resets the
+            # limit to 2 MiB (client.md §4.3); the merged ``setting`` counts only at connect.
+            self.live_package_max_length = (stream, _size_option(opts.get("package_max_length")))
         if opts.get("websocket_subprotocol") is not None:
             self.subprotocol = str(opts["websocket_subprotocol"])
         # Every set() without websocket_mask turns masking back on (Replicate Q15).
@@ -84,12 +99,32 @@ class Session:
         self.compression = compression
 
 
-def _package_max_length(setting: dict[Any, Any] | None) -> int:
-    value = (setting or {}).get("package_max_length")
+_SIZE_RE = re.compile(r"\s*(\d+)\s*([kKmMgG]?)\s*")
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def _size_option(value: Any) -> int:
+    """``package_max_length`` as ``php_swoole_parse_to_size`` reads it: strings may carry a
+    K/M/G suffix ("64K"), other values are integers; clamped to 32 bits. None, or a value
+    that is not positive, means the default (2 MiB)."""
     if value is None:
         return PACKAGE_MAX_LENGTH_DEFAULT
-    size = php_int(value)
+    match = _SIZE_RE.fullmatch(value) if isinstance(value, str) else None
+    if match:
+        size = int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+    else:
+        size = php_int(value)
+    size = min(size, 0xFFFFFFFF)
     return size if size > 0 else PACKAGE_MAX_LENGTH_DEFAULT
+
+
+def _package_max_length(client: Client) -> int:
+    """The frame/message limit of the current connection: the merged ``setting`` applied at
+    connect, unless a later ``set()`` on this same connection re-applied the option."""
+    live = client._ws.live_package_max_length
+    if live is not None and client._stream is not None and live[0] is client._stream:
+        return live[1]
+    return _size_option((client.setting or {}).get("package_max_length"))
 
 
 async def upgrade(client: Client, path: str) -> bool:
@@ -114,7 +149,7 @@ def on_upgrade_response(client: Client, reader: ResponseReader) -> bool:
         client._set_error(SW_ERROR_WEBSOCKET_HANDSHAKE_FAILED, HANDSHAKE_FAILED_MESSAGE, ESTATUS_SERVER_RESET)
         client._close_connection(reset=True)
         return False
-    session = Session(check.compression, _package_max_length(client.setting))
+    session = Session(check.compression, _package_max_length(client))
     if reader.trailing_data:
         session.assembler.feed(reader.trailing_data)
     client._ws_session = session
@@ -217,7 +252,7 @@ async def recv(client: Client, timeout: float) -> Any:
         return _not_connected(client)
     settings = client._ws
     asm = session.assembler
-    asm.package_max_length = _package_max_length(client.setting)
+    asm.package_max_length = _package_max_length(client)
     if timeout:
         wait: float | None = timeout if timeout > 0 else None
     else:

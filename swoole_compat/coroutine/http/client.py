@@ -141,7 +141,7 @@ class Client:
         self.setting.update(options)
         ok = self._apply_http_options(options)
         if ok:
-            self._ws.apply(options)
+            self._ws.apply(options, self._live_stream())
         self._apply_socket_options(options)
         return ok
 
