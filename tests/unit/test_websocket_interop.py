@@ -540,6 +540,35 @@ async def test_aiohttp_recv_timeout_keeps_connection(http_server) -> None:
     cli.close()
 
 
+async def test_aiohttp_recv_timeout_is_the_read_timeout_applied_last(http_server) -> None:
+    """websocket.md §4.1: without an argument ``recv()`` waits for the socket read timeout, set
+    by whichever of ``timeout`` / ``read_timeout`` was applied last (at connect the merged
+    ``setting`` applies ``timeout`` first, then ``read_timeout``)."""
+    log = AioLog()
+    srv = await http_server(routes=aiohttp_routes(log))
+    loop = asyncio.get_running_loop()
+
+    async def timed_recv(cli: Client) -> float:
+        start = loop.time()
+        assert await cli.recv() is False
+        assert (cli.errCode, cli.statusCode, cli.connected) == (110, -3, True)
+        return loop.time() - start
+
+    # at connect: read_timeout wins over timeout whatever the order of the set() calls
+    cli = client_for(srv.port, read_timeout=0.2)
+    cli.set({"timeout": 30})
+    assert await cli.upgrade("/echo") and cli.statusCode == 101
+    assert 0.15 <= await timed_recv(cli) < 2.0
+    # on the live connection: a later "timeout" replaces the read timeout ...
+    cli.set({"read_timeout": 30})
+    cli.set({"timeout": 0.3})
+    assert 0.25 <= await timed_recv(cli) < 2.0
+    # ... a set() with neither key keeps it, and 0 is ignored
+    cli.set({"open_websocket_pong_frame": True, "timeout": 0})
+    assert 0.25 <= await timed_recv(cli) < 2.0
+    cli.close()
+
+
 # --------------------------------------------------------------------------- aiohttp: transports
 
 

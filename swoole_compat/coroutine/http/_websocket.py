@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import asyncio
 import re
 
-from ..._php import php_int, php_truthy
+from ..._php import php_float, php_int, php_truthy
 from ..._protocol import frames, handshake
 from ..._transport import connect as _connect
 from ..._transport.errno import ETIMEDOUT, TransportError, strerror
@@ -57,6 +57,7 @@ class Settings:
         "open_pong_frame",
         "subprotocol",
         "live_package_max_length",
+        "live_read_timeout",
     )
 
     def __init__(self) -> None:
@@ -68,12 +69,21 @@ class Settings:
         self.subprotocol = ""
         #: (stream, limit) set by a set() on a live connection (see :func:`_package_max_length`).
         self.live_package_max_length: tuple[Stream, int] | None = None
+        #: (stream, seconds or None) when a set() on a live connection changed its read timeout.
+        self.live_read_timeout: tuple[Stream, float | None] | None = None
 
     def apply(self, opts: dict[Any, Any], stream: Stream | None = None) -> None:
         if stream is not None:
             # php_swoole_socket_set() on the live socket: a dict without the key resets the
             # limit to 2 MiB (client.md §4.3); the merged ``setting`` counts only at connect.
             self.live_package_max_length = (stream, _size_option(opts.get("package_max_length")))
+            # ... and sets "timeout" then "read_timeout" on it (0 ignored, negative = no limit),
+            # so the one applied last wins (websocket.md §4.1).
+            for key in ("timeout", "read_timeout"):
+                if opts.get(key) is not None:
+                    seconds = php_float(opts[key])
+                    if seconds != 0:
+                        self.live_read_timeout = (stream, seconds if seconds > 0 else None)
         if opts.get("websocket_subprotocol") is not None:
             self.subprotocol = str(opts["websocket_subprotocol"])
         # Every set() without websocket_mask turns masking back on (Replicate Q15).
@@ -255,6 +265,8 @@ async def recv(client: Client, timeout: float) -> Any:
     asm.package_max_length = _package_max_length(client)
     if timeout:
         wait: float | None = timeout if timeout > 0 else None
+    elif settings.live_read_timeout is not None and settings.live_read_timeout[0] is stream:
+        wait = settings.live_read_timeout[1]
     else:
         wait = _connect.io_timeouts(client.setting or {})[1]
     loop = asyncio.get_running_loop()
