@@ -48,7 +48,10 @@ class _Protocol(asyncio.Protocol):
     def eof_received(self) -> bool:
         self.eof = True
         self._wake_reader()
-        return False  # let the transport close itself
+        # Keep a plain TCP transport open for writing after the peer's FIN, as Swoole can still
+        # send then (e.g. echo a CLOSE frame). TLS transports ignore the return value.
+        transport = self.transport
+        return transport is not None and transport.get_extra_info("sslcontext") is None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
