@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..errors import logger
 
@@ -29,6 +29,9 @@ ACCEPT_ENCODING = "gzip, deflate, br" if HAS_BROTLI else "gzip, deflate"
 MAX_DECODED_SIZE_DEFAULT = 0
 """No limit by default; the façade passes a limit when one is configured."""
 
+PIECE_SIZE = 1 << 20
+"""Decoded output produced per decompression step (brotli may overshoot it up to twice)."""
+
 
 class DecodedTooLarge(Exception):
     """Decoding produced more than the configured limit (a decompression bomb)."""
@@ -48,7 +51,8 @@ class Decoder:
         self._first = True
         self._max = max_size
         self._total = 0
-        self._decompress: Callable[[bytes], bytes]
+        self._brotli_limit = True  # brotli >= 1.2 bounds each step's output
+        self._decompress: Callable[[bytes], Iterator[bytes]]
         if encoding == "gzip":
             self._zobj = zlib.decompressobj(31)
             self._decompress = self._zlib
@@ -74,43 +78,87 @@ class Decoder:
             return _zstd is not None
         return False
 
-    def _zlib(self, data: bytes) -> bytes:
-        zobj = self._zobj
+    def _room(self) -> int:
+        """Output allowed for the next decompression step: one piece, and with a limit never
+        more than one byte past it (so passing the limit is seen without inflating further)."""
         if self._max:
-            out = zobj.decompress(data, self._max - self._total + 1)
-            if zobj.unconsumed_tail:
-                raise DecodedTooLarge()
-            return out
-        return zobj.decompress(data)
+            return max(1, min(PIECE_SIZE, self._max - self._total + 1))
+        return PIECE_SIZE
 
-    def _brotli(self, data: bytes) -> bytes:
-        return self._bobj.process(data)
+    def _zlib(self, data: bytes) -> Iterator[bytes]:
+        zobj = self._zobj
+        while True:
+            room = self._room()
+            out = zobj.decompress(data, room)
+            yield out
+            if zobj.eof:
+                return  # bytes after the end of the stream are ignored (zlib keeps them aside)
+            data = zobj.unconsumed_tail
+            # Output that filled ``room`` exactly may leave more pending inside zlib.
+            if not data and len(out) < room:
+                return
 
-    def _zstd_chunk(self, data: bytes) -> bytes:
-        return self._sobj.decompress(data)
+    def _brotli(self, data: bytes) -> Iterator[bytes]:
+        bobj = self._bobj
+        if not self._brotli_limit:
+            yield bobj.process(data)
+            return
+        try:
+            yield bobj.process(data, output_buffer_limit=self._room())
+        except TypeError:  # brotli < 1.2 has no output_buffer_limit: one unbounded step
+            self._brotli_limit = False
+            yield bobj.process(data)
+            return
+        while not bobj.can_accept_more_data():
+            yield bobj.process(b"", output_buffer_limit=self._room())
+
+    def _zstd_chunk(self, data: bytes) -> Iterator[bytes]:
+        yield self._sobj.decompress(data)
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        """Decode ``data``, yielding the output in pieces of about :data:`PIECE_SIZE` bytes at
+        most (gzip/deflate, and br with brotli >= 1.2), so a small input that inflates without
+        bound never sits in memory at once. With ``max_size``, :class:`DecodedTooLarge` is
+        raised as soon as the running total passes it; nothing more is inflated."""
+        if not data:
+            return
+        if self._failed:
+            yield data
+            return
+        produced = False
+        steps = self._decompress(data)
+        while True:
+            try:
+                out = next(steps)
+            except StopIteration:
+                break
+            except Exception as exc:  # zlib.error, brotli.error, zstd errors
+                if not produced and self._first and self.encoding == "deflate":
+                    # Servers often send raw deflate for "deflate": retry the first chunk raw.
+                    self._zobj = zlib.decompressobj(-15)
+                    self._first = False
+                    yield from self.pieces(data)
+                    return
+                self._failed = True
+                logger.warning("HttpClient::decompress_response failed by %s", _reason(exc))
+                if not produced:
+                    yield data  # this chunk and all later ones are passed through raw
+                return
+            if out:
+                produced = True
+                if self._max:
+                    self._total += len(out)
+                    if self._total > self._max:
+                        raise DecodedTooLarge()
+                yield out
+        self._first = False
 
     def feed(self, data: bytes) -> bytes:
-        if self._failed or not data:
-            return data
-        try:
-            out = self._decompress(data)
-        except DecodedTooLarge:
-            raise
-        except Exception as exc:  # zlib.error, brotli.error, zstd errors
-            if self._first and self.encoding == "deflate":
-                # Servers often send raw deflate for "deflate": retry the first chunk raw.
-                self._zobj = zlib.decompressobj(-15)
-                self._first = False
-                return self.feed(data)
-            self._failed = True
-            logger.warning("HttpClient::decompress_response failed by %s", _reason(exc))
-            return data
-        self._first = False
-        if self._max:
-            self._total += len(out)
-            if self._total > self._max:
-                raise DecodedTooLarge()
-        return out
+        """Decode ``data`` at once (the joined :meth:`pieces`)."""
+        parts = list(self.pieces(data))
+        if len(parts) == 1:
+            return parts[0]
+        return b"".join(parts)
 
 
 def _reason(exc: Exception) -> str:

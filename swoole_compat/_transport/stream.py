@@ -137,6 +137,9 @@ class Stream:
         if transport is None:  # pragma: no cover - only when the transport closed meanwhile
             raise TransportError(ECONNRESET)
         self.transport = transport  # type: ignore[assignment]
+        # start_tls does not call connection_made again: the protocol must learn the new
+        # transport itself (flow control and eof_received consult it).
+        self._protocol.transport = transport  # type: ignore[assignment]
 
     # -- reading ------------------------------------------------------------------------------
     def buffered(self) -> bool:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..._php import php_float, php_int, php_str, php_truthy
 from ..._protocol import cookies as _cookies
+from ..._protocol import limits as _limits
 from ..._protocol import request as _request
 from ..._protocol.compression import ACCEPT_ENCODING, Decoder, DecodedTooLarge
 from ..._protocol.multipart import FileSlice, NotAnArray
@@ -107,6 +108,7 @@ class Client:
         self._body_decompression = True
         self._max_retries = 0
         self._write_func: Callable[..., Any] | None = None
+        self._max_body_size: int | None = None  # None: SWOOLE_COMPAT_MAX_BODY_SIZE or 1 GiB
         self._basic_auth = ""
         self._ws = _websocket.Settings()
         self._server_wants_close = False  # sticky "Connection: close" (Replicate Q18)
@@ -136,6 +138,9 @@ class Client:
             raise TypeError("Swoole\\Coroutine\\Http\\Client::set(): Argument #1 ($settings) must be of type array")
         if not options:
             return False
+        if options.get("max_body_size") is not None:
+            # swoole_compat's own key: validated before anything is merged (TypeError/ValueError).
+            self._max_body_size = _limits.parse_size(options["max_body_size"])
         if self.setting is None:
             self.setting = {}
         self.setting.update(options)
