@@ -1,85 +1,140 @@
-"""``python -m swoole_compat``: a demo against an embedded local server.
+"""``python -m swoole_compat`` / ``swoole-compat``: argument parsing only.
 
-``python -m swoole_compat`` (or ``demo``) starts a loopback HTTP server and walks through typical
-requests — GET, a form POST, cookies, gzip — printing what the client returns.
+The commands themselves are in :mod:`swoole_compat.cli`. Without a command, ``demo`` runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import gzip
-import json
 import sys
 from typing import Sequence
 
-from .coroutine.http import Client
+from . import __version__
+from .constants import SWOOLE_VERSION
+
+DESCRIPTION = (
+    "Swoole's coroutine HTTP/WebSocket client (Swoole\\Coroutine\\Http\\Client) from the command line. "
+    "Without a command: the demo."
+)
+
+EPILOG = """\
+exit status: 0 success; 1 the request failed (statusCode, errCode and errMsg are printed) or the
+client raised; 2 bad arguments; 3 --fail and an HTTP status >= 400; 130 interrupted.
+https/wss certificates ARE verified by default here (Swoole itself does not verify unless
+ssl_verify_peer is set); --insecure turns verification off.
+"""
 
 
-async def _serve_demo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A tiny HTTP/1.1 server for the demo: /hello, /form, /cookie, /gzip."""
-    try:
-        while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, target, _ = lines[0].split(" ", 2)
-            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            extra = ""
-            if target.startswith("/form"):
-                payload = json.dumps({"method": method, "content-type": headers.get("content-type"), "body": body.decode()}).encode()
-            elif target.startswith("/cookie"):
-                extra = "Set-Cookie: session=abc%20123; path=/\r\n"
-                payload = json.dumps({"you-sent": headers.get("cookie", "")}).encode()
-            elif target.startswith("/gzip"):
-                payload = gzip.compress(b"hello compressed world " * 20)
-                extra = "Content-Encoding: gzip\r\n"
-            else:
-                payload = b"Hello from the embedded server!"
-            writer.write(
-                f"HTTP/1.1 200 OK\r\nContent-Length: {len(payload)}\r\n{extra}Connection: keep-alive\r\n\r\n".encode() + payload
-            )
-            await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
+def _connection_options() -> argparse.ArgumentParser:
+    """Options every network command takes."""
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("request options")
+    group.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'",
+                       help="request header (repeatable; setHeaders())")
+    group.add_argument("--cookie", action="append", default=[], metavar="K=V",
+                       help="cookie to send (repeatable, or 'a=1; b=2'; setCookies())")
+    group.add_argument("-u", "--user", metavar="USER:PASSWORD", help="basic authentication (setBasicAuth())")
+    group.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="response time budget, also DNS/read/write timeout (set timeout; default 60)")
+    group.add_argument("--connect-timeout", type=float, metavar="SECONDS",
+                       help="TCP connect timeout (set connect_timeout; default 10)")
+    group.add_argument("-k", "--insecure", action="store_true",
+                       help="do not verify the server certificate (the CLI verifies by default)")
+    group.add_argument("--cafile", metavar="PEM", help="trust these CA certificates (set ssl_cafile)")
+    group.add_argument("--proxy", metavar="URL",
+                       help="http://[user:pass@]host:port or socks5://[user:pass@]host:port")
+    group.add_argument("--unix-socket", metavar="PATH",
+                       help="connect to this UNIX socket (Client('unix:PATH')); the URL gives the Host header")
+    group.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="any Client.set() option, VALUE read as JSON when it parses (repeatable)")
+    group.add_argument("-v", "--verbose", action="store_true",
+                       help="also print the request head (getHeaderOut()) and cookies on stderr")
+    return common
 
 
-async def demo() -> int:
-    server = await asyncio.start_server(_serve_demo, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    print(f"embedded server on 127.0.0.1:{port}\n")
-    async with server:
-        cli = Client("127.0.0.1", port)
-        ok = await cli.get("/hello")
-        print(f"GET /hello            -> {ok} statusCode={cli.statusCode} body={cli.body!r}")
-        print("  request head sent:\n    " + str(cli.getHeaderOut()).replace("\r\n", "\n    "))
-        ok = await cli.post("/form", {"name": "swoole", "tags": ["a", "b"]})
-        print(f"POST /form (array)    -> {ok} statusCode={cli.statusCode} body={cli.body.decode()}")
-        cli.setMethod("GET")
-        cli.setData(None)
-        ok = await cli.get("/cookie")
-        print(f"GET /cookie           -> {ok} cookies={cli.cookies} set_cookie_headers={cli.set_cookie_headers}")
-        ok = await cli.get("/cookie")
-        print(f"GET /cookie (again)   -> {ok} body={cli.body.decode()}  (the cookie was sent back)")
-        ok = await cli.get("/gzip")
-        print(f"GET /gzip             -> {ok} content-encoding={cli.headers.get('content-encoding') if cli.headers else None} "
-              f"decoded length={len(cli.body)} starts={cli.body[:23]!r}")
-        cli.close()
-        bad = Client("127.0.0.1", 1)
-        ok = await bad.get("/")
-        print(f"GET 127.0.0.1:1       -> {ok} statusCode={bad.statusCode} errCode={bad.errCode} errMsg={bad.errMsg!r}")
-    return 0
+def _output_options() -> argparse.ArgumentParser:
+    output = argparse.ArgumentParser(add_help=False)
+    group = output.add_argument_group("output options")
+    group.add_argument("--raw", action="store_true", help="write the body bytes as they are, even binary ones")
+    group.add_argument("-f", "--fail", action="store_true", help="exit with status 3 when statusCode >= 400")
+    return output
+
+
+def _progress_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on stderr (default: when stderr is a terminal); tqdm or rich "
+                             "when installed, else a text line")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="swoole-compat", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version",
+                        version=f"swoole_compat {__version__} (Swoole {SWOOLE_VERSION} client API)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _connection_options()
+    output = _output_options()
+
+    get = sub.add_parser("get", parents=[common, output], help="GET a URL and print status, headers and body",
+                         description="GET URL and print statusCode, the response headers and the body "
+                                     "(a summary for binary bodies).")
+    get.add_argument("url", metavar="URL")
+
+    post = sub.add_parser(
+        "post", parents=[common, output], help="POST form fields, files, a file or JSON",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="POST to URL. ITEMs:\n"
+                    "  name=value       form field (repeat a name for a list)\n"
+                    "  name=@path       file part, sent with addFile() as multipart/form-data\n"
+                    "  name=\\@text      the literal value '@text'\n"
+                    "  @path            the whole body read from a file (@- reads stdin)\n"
+                    "  '{\"json\": 1}'     a single JSON text, sent as application/json",
+    )
+    post.add_argument("url", metavar="URL")
+    post.add_argument("items", nargs="*", metavar="ITEM")
+    post.add_argument("-X", "--method", metavar="METHOD", help="send with this method instead of POST (setMethod())")
+    _progress_option(post)
+
+    download = sub.add_parser("download", parents=[common], help="download a URL into a file",
+                              description="download(path, FILE, offset): the body is written to FILE. "
+                                          "With an offset a 'Range: bytes=N-' header is added (unless -H "
+                                          "gives one) and writing starts at that offset.")
+    download.add_argument("url", metavar="URL")
+    download.add_argument("file", metavar="FILE")
+    where = download.add_mutually_exclusive_group()
+    where.add_argument("--offset", type=int, default=0, metavar="N", help="resume at byte N")
+    where.add_argument("-C", "--resume", action="store_true", help="resume at the current size of FILE")
+    download.add_argument("-f", "--fail", action="store_true", help="exit with status 3 when statusCode >= 400")
+    _progress_option(download)
+
+    ws = sub.add_parser("ws", parents=[common], help="interactive WebSocket session",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="upgrade() to WebSocket, then push each stdin line and print received "
+                                    "frames.\n  /ping [data]            send a PING\n"
+                                    "  /close [code] [reason]  close handshake, then exit\n"
+                                    "  //text                  send '/text'\nEnd of input closes with 1000.")
+    ws.add_argument("url", metavar="URL", help="ws://, wss://, http:// or https:// URL")
+    ws.add_argument("--binary", action="store_true", help="send lines as BINARY frames instead of TEXT")
+    ws.add_argument("--compression", action="store_true", help="offer permessage-deflate (websocket_compression)")
+    ws.add_argument("--close-timeout", type=float, default=3.0, metavar="SECONDS",
+                    help="how long to wait for the server's CLOSE answer (default 3)")
+
+    demo = sub.add_parser("demo", help="tour of the client against an embedded local server (the default)",
+                          description="Start an embedded HTTP + WebSocket server on 127.0.0.1 and walk through "
+                                      "GET, POST, upload, download, cookies, gzip, WebSocket and failures.")
+    demo.add_argument("--serve", action="store_true", help="only run the embedded server, until Ctrl-C")
+    demo.add_argument("--port", type=int, default=0, help="port for the embedded server (default: any free port)")
+    _progress_option(demo)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="swoole-compat", description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("command", nargs="?", default="demo", choices=["demo"], help="what to run (default: demo)")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        return asyncio.run(demo())
-    return 2
+    args = build_parser().parse_args(argv)
+    from .cli import run
+
+    return run(args)
 
 
 if __name__ == "__main__":

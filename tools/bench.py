@@ -16,7 +16,7 @@ Servers (each in its own process, pinned to CPU 0 when the machine has two or mo
 
 Clients run one process per (scenario, client), pinned to CPU 1, so peak RSS
 (``VmHWM``) is per scenario. Wall time, client CPU (``time.process_time``) and server CPU
-(utime+stime from ``/proc/<pid>/stat``) are measured over the timed sections only; checksums
+(``/proc/<pid>/task/*/schedstat``) are measured over the timed sections only; checksums
 of large bodies are verified outside them. Every response is verified (status, length,
 CRC-32 of the content).
 

@@ -109,8 +109,13 @@ class Decoder:
             self._brotli_limit = False
             yield bobj.process(data)
             return
-        while not bobj.can_accept_more_data():
-            yield bobj.process(b"", output_buffer_limit=self._room())
+        # With a limit, brotli hands out what it has decoded in steps (even below the limit):
+        # drain it with empty input until nothing more comes.
+        while True:
+            out = bobj.process(b"", output_buffer_limit=self._room())
+            if not out:
+                return
+            yield out
 
     def _zstd_chunk(self, data: bytes) -> Iterator[bytes]:
         yield self._sobj.decompress(data)

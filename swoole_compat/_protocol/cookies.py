@@ -34,18 +34,42 @@ def cookie_header_value(cookies: dict[Any, Any]) -> str:
     return "".join(parts)
 
 
+def _split_set_cookie(value: str) -> tuple[str, str]:
+    """(key, url-decoded value) of one raw ``Set-Cookie`` value; key "" when there is no ``=``."""
+    key, sep, rest = value.partition("=")
+    if not sep:
+        key, rest = "", value
+    return key, php_urldecode(rest.split(";", 1)[0])
+
+
+def _next_index(cookies: dict[Any, Any]) -> int:
+    return max((k + 1 for k in cookies if isinstance(k, int) and k >= 0), default=0)
+
+
 def parse_set_cookie(value: str, cookies: dict[Any, Any]) -> None:
     """Merge one raw ``Set-Cookie`` value into ``cookies`` as PHP's parser does.
 
     Key = text before the first ``=`` (empty without ``=``), value = the rest up to the first
     ``;``, url-decoded. An empty key appends under the next integer key (PHP ``$a[] = v``).
     """
-    key, sep, rest = value.partition("=")
-    if not sep:
-        key, rest = "", value
-    cookie_value = php_urldecode(rest.split(";", 1)[0])
+    key, cookie_value = _split_set_cookie(value)
     if key:
         cookies[key] = cookie_value
         return
-    next_index = max((k + 1 for k in cookies if isinstance(k, int) and k >= 0), default=0)
-    cookies[next_index] = cookie_value
+    cookies[_next_index(cookies)] = cookie_value
+
+
+def merge_set_cookies(values: list[str], cookies: dict[Any, Any]) -> None:
+    """:func:`parse_set_cookie` for each of ``values`` in order, in linear time: the next
+    integer key is looked up once, not once per value (a head full of ``Set-Cookie: x`` lines
+    would otherwise cost quadratic time, growing with every response)."""
+    next_index: int | None = None
+    for value in values:
+        key, cookie_value = _split_set_cookie(value)
+        if key:
+            cookies[key] = cookie_value
+            continue
+        if next_index is None:
+            next_index = _next_index(cookies)
+        cookies[next_index] = cookie_value
+        next_index += 1

@@ -505,7 +505,11 @@ class FrameParser:
     @property
     def buffered(self) -> int:
         """Bytes received but not yet returned as part of a frame."""
-        return self._size + (self._pending.header_len if self._pending else 0)
+        pending = self._pending
+        if pending is None:
+            return self._size
+        # The mask key of a pending frame is still in the buffer (counted by _size).
+        return self._size + pending.header_len - (4 if pending.b1 & 0x80 else 0)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Append received bytes (``bytes`` are kept without copying)."""

@@ -35,6 +35,16 @@ class FileSlice:
 Piece = Union[bytes, FileSlice]
 
 
+class UnsafeField(ValueError):
+    """A part name, filename or content type holds CR, LF or NUL (part-header injection)."""
+
+
+def _field(value: bytes, what: str) -> bytes:
+    if b"\r" in value or b"\n" in value or b"\0" in value:
+        raise UnsafeField(f"multipart {what} must not contain CR, LF or NUL: {value[:60]!r}")
+    return value
+
+
 class NotAnArray(Exception):
     """An ``uploadFiles`` element is not a dict; ``key`` names it for the warning."""
 
@@ -48,7 +58,8 @@ def build(boundary: str, form: Any, uploads: Any, where: str) -> tuple[list[Piec
 
     ``form`` contributes its string-keyed, non-None entries only when it is a dict. Upload
     entries lacking a required key are skipped, as upstream does; a non-dict entry raises
-    :class:`NotAnArray`.
+    :class:`NotAnArray`. A name, filename or type with CR, LF or NUL raises
+    :class:`UnsafeField` (upstream writes them verbatim: deviation S1).
     """
     items = uploads.items() if isinstance(uploads, dict) else enumerate(uploads)
     checked: list[dict[str, Any]] = []
@@ -63,7 +74,7 @@ def build(boundary: str, form: Any, uploads: Any, where: str) -> tuple[list[Piec
         for key, value in form.items():
             if not isinstance(key, str) or value is None:
                 continue
-            head = b"--" + bnd + b'\r\nContent-Disposition: form-data; name="' + key.encode("utf-8", "surrogateescape") + b'"\r\n\r\n'
+            head = b"--" + bnd + b'\r\nContent-Disposition: form-data; name="' + _field(key.encode("utf-8", "surrogateescape"), "field name") + b'"\r\n\r\n'
             piece = head + php_bytes(value, where) + b"\r\n"
             pieces.append(piece)
             total += len(piece)
@@ -75,8 +86,9 @@ def build(boundary: str, form: Any, uploads: Any, where: str) -> tuple[list[Piec
             continue
         head = (
             b"--" + bnd
-            + b'\r\nContent-Disposition: form-data; name="' + php_bytes(entry["name"]) + b'"; filename="'
-            + php_bytes(entry["filename"]) + b'"\r\nContent-Type: ' + php_bytes(entry["type"]) + b"\r\n\r\n"
+            + b'\r\nContent-Disposition: form-data; name="' + _field(php_bytes(entry["name"]), "name")
+            + b'"; filename="' + _field(php_bytes(entry["filename"]), "filename")
+            + b'"\r\nContent-Type: ' + _field(php_bytes(entry["type"]), "content type") + b"\r\n\r\n"
         )
         if content is not None:
             piece = head + php_bytes(content) + b"\r\n"

@@ -70,6 +70,10 @@ class BuiltRequest:
 
 
 def basic_auth_value(username: str, password: str) -> str:
+    """``Basic base64(user:password)``. CR, LF or NUL in either part raise :class:`UnsafeRequest`
+    (RFC 7617 forbids control characters there; Swoole encodes them blindly)."""
+    _check(username, "basic auth username")
+    _check(password, "basic auth password")
     return "Basic " + base64.b64encode(f"{username}:{password}".encode("utf-8", "surrogateescape")).decode("ascii")
 
 
@@ -128,7 +132,10 @@ def build(spec: RequestSpec) -> BuiltRequest:
     pieces: list[multipart.Piece] = []
     if uploads:
         boundary = multipart.new_boundary()
-        pieces, length = multipart.build(boundary, body, uploads, spec.where)
+        try:
+            pieces, length = multipart.build(boundary, body, uploads, spec.where)
+        except multipart.UnsafeField as exc:
+            raise UnsafeRequest(str(exc)) from None
         lines.append(f"Content-Type: multipart/form-data; boundary={boundary}")
         lines.append(f"Content-Length: {length}")
     elif body is not None:

@@ -19,6 +19,7 @@ HEAD_MAX_SIZE = 65536
 
 _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _STATUS_LINE = re.compile(rb"^HTTP/(\d)\.(\d) (\d{3})(?: .*)?$")
+_BLANK_LINE = re.compile(rb"\n\r?\n")  # how h11 finds the end of a head
 
 
 def _fake_request(method: bytes, upgrade: bool) -> h11.Request:
@@ -61,7 +62,7 @@ class ResponseReader:
         "_conn", "_lowercase", "_head_buf", "_upgrade_offer", "status", "headers", "set_cookies",
         "encoding", "connection_close", "websocket", "ws_extensions", "event_stream", "keep_alive_response",
         "complete", "head_done", "truncated_success", "trailing_data", "chunked", "has_length", "_no_body",
-        "_body_left", "_bypass",
+        "_body_left", "_bypass", "_head_skip",
     )
 
     def __init__(self, method: str, *, lowercase: bool = True, upgrade_offer: bool = False) -> None:
@@ -94,6 +95,7 @@ class ResponseReader:
         self._no_body = is_head
         self._body_left: int | None = None  # bytes still due of a Content-Length body
         self._bypass = False  # h11 is drained and the rest of that body is counted in feed()
+        self._head_skip = 0  # bytes of _head_buf taken by skipped interim (1xx) heads
 
     # -- header bookkeeping (client.md §7.4) ----------------------------------------------------
     def _add_header(self, raw_name: bytes, raw_value: bytes) -> None:
@@ -141,7 +143,7 @@ class ResponseReader:
 
     def _prescan_head(self) -> None:
         """Fill ``headers`` with the valid lines before the first bad one (client.md §7.2)."""
-        buf = bytes(self._head_buf or b"")
+        buf = bytes(self._head_buf or b"")[self._head_skip :]
         end = buf.find(b"\r\n\r\n")
         if end < 0:
             return  # no complete head: nothing of it is parsed (headers stay None)
@@ -170,7 +172,7 @@ class ResponseReader:
 
     def _length_anomaly(self) -> bool:
         """True if the raw head repeats ``Content-Length`` or gives a non-digit value."""
-        buf = bytes(self._head_buf or b"")
+        buf = bytes(self._head_buf or b"")[self._head_skip :]
         end = buf.find(b"\r\n\r\n")
         count = 0
         for line in buf[:end].split(b"\r\n")[1:] if end >= 0 else ():
@@ -195,7 +197,11 @@ class ResponseReader:
             self._head_buf += data
             # Upstream reads the head into a 65536-byte buffer: the block must end inside its
             # first 65536 bytes, however the bytes were split into reads (client.md §7.2).
-            if len(self._head_buf) >= HEAD_MAX_SIZE and self._head_buf.find(b"\r\n\r\n", 0, HEAD_MAX_SIZE) < 0:
+            # Skipped interim heads count too, so endless 1xx responses end with 7102.
+            if (
+                len(self._head_buf) >= HEAD_MAX_SIZE
+                and self._head_buf.find(b"\r\n\r\n", self._head_skip, HEAD_MAX_SIZE) < 0
+            ):
                 raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
         self._conn.receive_data(data)
         return self._drain()
@@ -272,7 +278,14 @@ class ResponseReader:
                     self.complete = True
                     self.trailing_data = bytes(conn.trailing_data[0])
                     return pieces
-                continue  # Deviation Q12: interim responses are skipped
+                # Deviation Q12: interim responses are skipped. Their heads are stepped over so
+                # the checks of the raw head look at the final one, and they share its 64 KiB.
+                if self._head_buf is not None:
+                    end = _BLANK_LINE.search(self._head_buf, self._head_skip)
+                    self._head_skip = end.end() if end else len(self._head_buf)
+                    if self._head_skip >= HEAD_MAX_SIZE:
+                        raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
+                continue
             elif kind is h11.ConnectionClosed:
                 raise self._fail(ECONNRESET)
             else:  # PAUSED etc.
@@ -284,7 +297,8 @@ class ResponseReader:
         if not self.has_length or self.chunked:
             return None
         length = None
-        for name, value in event.headers:  # names lowercased by h11
+        for name, value in event.headers.raw_items():
+            name = name.lower()
             if name == b"transfer-encoding":
                 return None
             if name == b"content-length":

@@ -224,6 +224,15 @@ def proxy_credentials(setting: Mapping[str, Any]) -> str | None:
 _PROXY_OK = re.compile(rb"^HTTP/1\.[01]\s+200", re.IGNORECASE)
 
 
+def _check_connect_head(target: Target, setting: Mapping[str, Any]) -> None:
+    """The host names written into the CONNECT head must not break it (deviation S1): checked
+    before the proxy is even connected, so nothing reaches the wire."""
+    name = setting.get("ssl_host_name")
+    for text in (target.address, php_str(name) if name else ""):
+        if "\r" in text or "\n" in text or "\0" in text:
+            raise ValueError(f"proxy CONNECT host must not contain CR, LF or NUL: {text[:60]!r}")
+
+
 async def _http_connect_handshake(stream: Stream, setting: Mapping[str, Any], target: Target) -> None:
     name = setting.get("ssl_host_name")
     name = php_str(name) if name else target.address
@@ -321,6 +330,8 @@ async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool)
     # Without TLS an HTTP proxy gets the request in absolute form on the plain connection;
     # a tunnel (SOCKS5, or CONNECT for a TLS target) needs a handshake first.
     tunnel = socks is not None or (proxy is not None and use_ssl)
+    if proxy is not None and use_ssl:
+        _check_connect_head(target, setting)
     ctx = tls.build_context(setting) if use_ssl else None
     if target.is_unix:
         family, address = socket.AF_UNIX, target.address

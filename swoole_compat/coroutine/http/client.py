@@ -458,7 +458,13 @@ class Client:
     async def _keep_liveness(self) -> bool:
         stream = self._stream
         if stream is not None and stream.is_alive():
-            return True
+            if self._wait_response or not stream.buffered():
+                return True
+            # Bytes nobody asked for arrived after the last response (a body longer than its
+            # Content-Length, a second response): this connection's framing cannot be trusted,
+            # so they are discarded with it and the request goes out on a fresh connection.
+            self._close_connection(reset=False)
+            stream = None
         if stream is not None:
             err = stream.liveness_error() if not stream.closed else TransportError(9)
             self._set_error(err.code, err.message, ESTATUS_SERVER_RESET)
@@ -712,6 +718,9 @@ class Client:
         decoder_ready = False
         chunks: list[bytes] = []
         download_path = self._download_path
+        # In-memory body limit (swoole_compat addition): download()/write_func are not limited.
+        body_limit = _limits.max_body_size(self._max_body_size) if download_path is None else 0
+        kept = 0
         try:
             while True:
                 data = await stream.read(deadline)
@@ -725,21 +734,26 @@ class Client:
                         and reader.encoding is not None
                         and Decoder.available(reader.encoding)
                     ):
-                        decoder = Decoder(reader.encoding)
+                        decoder = Decoder(reader.encoding, body_limit)
                 for piece in pieces:
                     if not piece:
                         continue
                     if write_func is not None:
                         await self._call_write_func(write_func, bytes(piece))
                         continue
+                    if download_path is not None:
+                        # Decoded piece by piece: a bomb goes to the file, not into memory.
+                        for out in decoder.pieces(piece) if decoder is not None else (piece,):
+                            self._write_download(download_path, out)
+                        continue
                     if decoder is not None:
-                        piece = decoder.feed(piece)
+                        piece = decoder.feed(piece)  # raises DecodedTooLarge past body_limit
                         if not piece:
                             continue
-                    if download_path is not None:
-                        self._write_download(download_path, piece)
-                    else:
-                        chunks.append(piece)
+                    kept += len(piece)
+                    if body_limit and kept > body_limit:
+                        raise DecodedTooLarge()
+                    chunks.append(piece)
                 if self._close_requested:
                     self._close_requested = False
                     self._set_error(0, "", ESTATUS_SERVER_RESET)
@@ -762,7 +776,9 @@ class Client:
             self._fail_response(reader, SW_ERROR_HTTP_INVALID_PROTOCOL, None, ESTATUS_SERVER_RESET)
             return False
         except DecodedTooLarge:
-            self._fail_response(reader, SW_ERROR_HTTP_INVALID_PROTOCOL, None, ESTATUS_SERVER_RESET)
+            # max_body_size passed: 1203 "Data length too large", statusCode -3, closed.
+            chunks.clear()
+            self._fail_response(reader, _limits.SW_ERROR_DATA_LENGTH_TOO_LARGE, None, ESTATUS_SERVER_RESET)
             return False
         except BaseException:
             self._in_write_func = False
@@ -802,9 +818,8 @@ class Client:
                 self.set_cookie_headers = []
             if self.cookies is None:
                 self.cookies = {}
-            for value in reader.set_cookies:
-                self.set_cookie_headers.append(value)
-                _cookies.parse_set_cookie(value, self.cookies)
+            self.set_cookie_headers.extend(reader.set_cookies)
+            _cookies.merge_set_cookies(reader.set_cookies, self.cookies)
             reader.set_cookies = []
 
     def _fail_response(self, reader: ResponseReader, code: int, message: str | None, status: int) -> None:
