@@ -13,7 +13,7 @@ from . import __version__
 from .constants import SWOOLE_VERSION
 
 DESCRIPTION = (
-    "Swoole's coroutine HTTP/WebSocket client (Swoole\\Coroutine\\Http\\Client) from the command line. "
+    "Swoole's coroutine HTTP/WebSocket client (Swoole\\Coroutine\\Http\\Client) from the command line.\n"
     "Without a command: the demo."
 )
 
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "  name=@path       file part, sent with addFile() as multipart/form-data\n"
                     "  name=\\@text      the literal value '@text'\n"
                     "  @path            the whole body read from a file (@- reads stdin)\n"
-                    "  '{\"json\": 1}'     a single JSON text, sent as application/json",
+                    "  '{\"json\": 1}'    a single JSON text, sent as application/json",
     )
     post.add_argument("url", metavar="URL")
     post.add_argument("items", nargs="*", metavar="ITEM")

@@ -129,11 +129,23 @@ def run_atheris(names: list[str], seconds: float, counter: Counter, extra: list[
     # Weighted dispatch table: the first byte of each input picks the property.
     table = [name for name in names for _ in range(1 if name in SLOW else 8)]
     started = time.monotonic()
+    stop = started + seconds
+
+    def finish(status: int) -> None:
+        print(f"atheris engine:\n{counter.report(time.monotonic() - started)}", flush=True)
+        sys.stderr.flush()
+        os._exit(status)  # libFuzzer's own exit skips Python's atexit handlers
 
     def one_input(data: bytes) -> None:
+        if time.monotonic() >= stop:
+            finish(0)
         if not data:
             return
-        tests[table[data[0] % len(table)]].hypothesis.fuzz_one_input(data[1:])
+        try:
+            tests[table[data[0] % len(table)]].hypothesis.fuzz_one_input(data[1:])
+        except BaseException:
+            print(f"atheris engine (failure found):\n{counter.report(time.monotonic() - started)}", flush=True)
+            raise  # libFuzzer records the crashing input
 
     def reporter() -> None:
         while True:
@@ -141,10 +153,15 @@ def run_atheris(names: list[str], seconds: float, counter: Counter, extra: list[
             print(f"[{time.monotonic() - started:7.0f} s] {counter.total:,} examples", file=sys.stderr, flush=True)
 
     threading.Thread(target=reporter, daemon=True).start()
-    import atexit  # noqa: PLC0415
-
-    atexit.register(lambda: print(f"atheris engine:\n{counter.report(time.monotonic() - started)}", flush=True))
-    argv = [sys.argv[0], f"-max_total_time={int(seconds)}", "-rss_limit_mb=4096", "-timeout=30", *extra]
+    argv = [
+        sys.argv[0],
+        f"-max_total_time={int(seconds) + 120}",  # backstop; one_input() stops at the deadline
+        "-max_len=16384",
+        "-len_control=0",
+        "-rss_limit_mb=4096",
+        "-timeout=30",
+        *extra,
+    ]
     atheris.Setup(argv, one_input)
     atheris.Fuzz()  # exits the process (status != 0 on a crash)
     return 0

@@ -156,12 +156,12 @@ def _xor_table(k: int) -> bytes:
     return bytes(b ^ k for b in range(256))
 
 
-def mask_payload(payload: bytes | bytearray | memoryview, key: bytes) -> bytes:
+def py_mask_payload(payload: bytes | bytearray | memoryview, key: bytes) -> bytes:
     """XOR ``payload`` with the 4-byte ``key`` repeated (masking and unmasking are the same).
 
-    Uses one ``bytes.translate`` per key byte over a stride-4 slice, which runs in C: about
-    1 ms per MiB, several times faster than an ``int.from_bytes`` XOR and far from a
-    per-byte Python loop.
+    The pure-Python fallback of the C ``apply_mask``: one ``bytes.translate`` per key byte
+    over a stride-4 slice, which runs in C: 1-2 ms per MiB, several times faster than an
+    ``int.from_bytes`` XOR and far from a per-byte Python loop (the extension takes ~0.1 ms).
     """
     if len(key) != 4:
         raise ValueError("masking key must be 4 bytes")
@@ -171,6 +171,36 @@ def mask_payload(payload: bytes | bytearray | memoryview, key: bytes) -> bytes:
     for i in range(4):
         buf[i::4] = buf[i::4].translate(_xor_table(key[i]))
     return bytes(buf)
+
+
+def py_encode_masked(head: bytes, key: bytes, payload: bytes | bytearray | memoryview) -> bytes:
+    """``head + key + mask_payload(payload, key)`` (fallback of the C ``encode_masked``)."""
+    return b"".join((head, key, py_mask_payload(payload, key)))
+
+
+def py_unmask_join(parts: list[bytes | memoryview], key: bytes) -> bytes:
+    """``mask_payload(b"".join(parts), key)`` (fallback of the C ``unmask_join``)."""
+    if len(key) != 4:
+        raise ValueError("masking key must be 4 bytes")
+    return py_mask_payload(parts[0] if len(parts) == 1 else b"".join(parts), key)
+
+
+# The C extension (swoole_compat/_speedups.c, built when a compiler is available) reads the
+# payload once and writes the masked bytes straight into the result, 8 bytes at a time.
+# SWOOLE_COMPAT_NO_SPEEDUPS=1 forces the pure-Python versions (same results).
+try:
+    if os.environ.get("SWOOLE_COMPAT_NO_SPEEDUPS"):
+        raise ImportError("disabled by SWOOLE_COMPAT_NO_SPEEDUPS")
+    from .._speedups import apply_mask as c_mask_payload
+    from .._speedups import encode_masked as c_encode_masked
+    from .._speedups import unmask_join as c_unmask_join
+except ImportError:
+    c_mask_payload = c_encode_masked = c_unmask_join = None  # type: ignore[assignment]
+
+HAVE_SPEEDUPS = c_mask_payload is not None
+mask_payload = c_mask_payload if c_mask_payload is not None else py_mask_payload
+_encode_masked = c_encode_masked if c_encode_masked is not None else py_encode_masked
+_unmask_join = c_unmask_join if c_unmask_join is not None else py_unmask_join
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,14 +237,16 @@ def encode_frame(
     """
     if not 0 <= opcode <= 15:
         raise ValueError(f"opcode {opcode} does not fit in 4 bits")
-    payload = bytes(payload)
+    if not isinstance(payload, bytes):
+        payload = bytes(payload)
     head = _header(opcode, len(payload), fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask)
     if not mask:
         return head + payload
     key = os.urandom(4) if mask_key is None else bytes(mask_key)
     if len(key) != 4:
         raise ValueError("masking key must be 4 bytes")
-    return b"".join((head, key, mask_payload(payload, key)))
+    # Header, key and masked payload are written into one buffer: no intermediate copies.
+    return _encode_masked(head, key, payload)
 
 
 class FramePackError(ValueError):
@@ -427,23 +459,19 @@ def frame_total_length(data: bytes) -> int:
 
 
 def _raw_frame(h: _Header, body: bytes) -> RawFrame:
-    b0, b1 = h.b0, h.b1
-    masked = bool(b1 & 0x80)
+    masked = bool(h.b1 & 0x80)
     if masked and h.payload_len:
         payload = mask_payload(memoryview(body)[4:], body[:4])
     elif masked:
         payload = b""
     else:
         payload = body
-    return RawFrame(
-        fin=bool(b0 & 0x80),
-        rsv1=bool(b0 & 0x40),
-        rsv2=bool(b0 & 0x20),
-        rsv3=bool(b0 & 0x10),
-        opcode=b0 & 0x0F,
-        masked=masked,
-        payload=payload,
-    )
+    return _make_frame(h.b0, masked, payload)
+
+
+def _make_frame(b0: int, masked: bool, payload: bytes) -> RawFrame:
+    # Positional: a NamedTuple built from keywords costs noticeably more per frame.
+    return RawFrame(bool(b0 & 0x80), bool(b0 & 0x40), bool(b0 & 0x20), bool(b0 & 0x10), b0 & 0x0F, masked, payload)
 
 
 class IncompleteFrame(FrameError):
@@ -565,6 +593,28 @@ class FrameParser:
                 need = 0
         return b"".join(parts)
 
+    def _take_parts(self, n: int) -> list[bytes | memoryview]:
+        """Consume exactly ``n`` (1 ≤ n ≤ ``self._size``) bytes as views of the received
+        chunks, without joining them (the unmasking joins and unmasks in one pass)."""
+        self._size -= n
+        chunks = self._chunks
+        parts: list[bytes | memoryview] = []
+        off = self._offset
+        while n:
+            chunk = chunks[0]
+            avail = len(chunk) - off
+            if avail <= n:
+                parts.append(chunk if off == 0 else memoryview(chunk)[off:])
+                chunks.popleft()
+                off = 0
+                n -= avail
+            else:
+                parts.append(memoryview(chunk)[off : off + n])
+                off += n
+                n = 0
+        self._offset = off
+        return parts
+
     def next_frame(self) -> RawFrame | None:
         """Return the next complete frame, ``None`` if more bytes are needed.
 
@@ -593,9 +643,12 @@ class FrameParser:
         need = key_len + h.payload_len
         if self._size < need:
             return None
-        body = self._take(need)
         self._pending = None
-        return _raw_frame(h, body)
+        if key_len and h.payload_len:
+            # Masked payload: unmasked straight out of the received chunks, one copy in all.
+            key = self._take(4)
+            return _make_frame(h.b0, True, _unmask_join(self._take_parts(h.payload_len), key))
+        return _raw_frame(h, self._take(need))
 
     def _fail(self, exc: FrameError) -> None:
         # Upstream clears its read buffer and closes; drop what we hold and stay failed.

@@ -18,6 +18,13 @@ ECONNRESET = 104
 HEAD_MAX_SIZE = 65536
 
 _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# A chunk-size line the chunked fast path handles itself: hex digits and CRLF, nothing else.
+# It is a strict subset of h11's chunk-header grammar (``chunk-size [chunk-ext] OWS CRLF``,
+# chunk-size being 1 to 20 hex digits), so both read the same size from it; any other line
+# (extensions, whitespace, the last chunk, garbage) is left to h11.
+_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,20})\r\n")
+_CHUNK_LINE_PREFIX = re.compile(rb"[0-9A-Fa-f]{0,20}\r?")
+_CHUNK_LINE_MAX = 22
 _STATUS_LINE = re.compile(rb"^HTTP/(\d)\.(\d) (\d{3})(?: .*)?$")
 _BLANK_LINE = re.compile(rb"\n\r?\n")  # how h11 finds the end of a head
 
@@ -33,6 +40,20 @@ def _fake_request(method: bytes, upgrade: bool) -> h11.Request:
 # than the rest of a small response's parsing). Keyed by (is_head, upgrade_offer).
 _FAKE_REQUESTS = {(h, u): _fake_request(b"HEAD" if h else b"GET", u) for h in (False, True) for u in (False, True)}
 _END_OF_REQUEST = h11.EndOfMessage()
+
+
+_SPECIAL_NAMES = frozenset(
+    (
+        "set-cookie",
+        "content-encoding",
+        "connection",
+        "upgrade",
+        "sec-websocket-extensions",
+        "content-type",
+        "transfer-encoding",
+        "content-length",
+    )
+)
 
 
 class ResponseError(Exception):
@@ -62,7 +83,8 @@ class ResponseReader:
         "_conn", "_lowercase", "_head_buf", "_upgrade_offer", "status", "headers", "set_cookies",
         "encoding", "connection_close", "websocket", "ws_extensions", "event_stream", "keep_alive_response",
         "complete", "head_done", "truncated_success", "trailing_data", "chunked", "has_length", "_no_body",
-        "_body_left", "_bypass", "_head_skip",
+        "_body_left", "_bypass", "_head_skip", "_head_fed", "_length_value", "_chunk_mode", "_chunk_left",
+        "_chunk_tail", "_chunk_line",
     )
 
     def __init__(self, method: str, *, lowercase: bool = True, upgrade_offer: bool = False) -> None:
@@ -94,8 +116,16 @@ class ResponseReader:
         self.has_length = False
         self._no_body = is_head
         self._body_left: int | None = None  # bytes still due of a Content-Length body
-        self._bypass = False  # h11 is drained and the rest of that body is counted in feed()
+        self._bypass = False  # the rest of a Content-Length body is counted in feed(), not by h11
         self._head_skip = 0  # bytes of _head_buf taken by skipped interim (1xx) heads
+        self._head_fed = 0  # bytes of _head_buf given to h11 (heads only, see _feed_head)
+        self._length_value: bytes | None = None  # the Content-Length value h11 kept
+        # Chunked fast path (see _feed_chunked): active, data left in the current chunk, the
+        # CRLF still due after a chunk's data, a chunk-size line cut by the end of a read.
+        self._chunk_mode = False
+        self._chunk_left = 0
+        self._chunk_tail = b""
+        self._chunk_line = b""
 
     # -- header bookkeeping (client.md §7.4) ----------------------------------------------------
     def _add_header(self, raw_name: bytes, raw_value: bytes) -> None:
@@ -112,6 +142,10 @@ class ResponseReader:
                 headers[name] = [prev, value]
         else:
             headers[name] = value
+        if name in _SPECIAL_NAMES:
+            self._special(name, value)
+
+    def _special(self, name: str, value: str) -> None:
         # Special names compare case-sensitively with the lower-case spelling (Replicate Q8).
         if name == "set-cookie":
             self.set_cookies.append(value)
@@ -170,9 +204,24 @@ class ResponseReader:
                 seen_chunked = seen_chunked or value.lower().startswith(b"chunked")
             self._add_header(name, value)
 
-    def _length_anomaly(self) -> bool:
-        """True if the raw head repeats ``Content-Length`` or gives a non-digit value."""
-        buf = bytes(self._head_buf or b"")[self._head_skip :]
+    def _length_anomaly(self, kept: bytes | None = None) -> bool:
+        """True if the raw head repeats ``Content-Length`` or gives a non-digit value.
+
+        ``kept`` is the value h11 kept (digits): when the head names ``content-length`` once
+        and that is followed by exactly ``: <kept>`` CRLF, no line can be anomalous and the
+        line-by-line scan is skipped.
+        """
+        head_buf = self._head_buf
+        if head_buf is not None and kept is not None:
+            head_end = head_buf.find(b"\r\n\r\n", self._head_skip)
+            if head_end < 0:
+                return False
+            low = head_buf[self._head_skip : head_end].lower()
+            low += b"\r\n"
+            count = low.count(b"content-length")
+            if count == 0 or (count == 1 and b"content-length: " + kept + b"\r\n" in low):
+                return False
+        buf = bytes(head_buf or b"")[self._head_skip :]
         end = buf.find(b"\r\n\r\n")
         count = 0
         for line in buf[:end].split(b"\r\n")[1:] if end >= 0 else ():
@@ -193,6 +242,8 @@ class ResponseReader:
         """Consume ``data``; return the body pieces it completed. Raises :class:`ResponseError`."""
         if self._bypass:
             return self._feed_body(data)
+        if self._chunk_mode:
+            return self._feed_chunked(data)
         if self._head_buf is not None:
             self._head_buf += data
             # Upstream reads the head into a 65536-byte buffer: the block must end inside its
@@ -203,8 +254,33 @@ class ResponseReader:
                 and self._head_buf.find(b"\r\n\r\n", self._head_skip, HEAD_MAX_SIZE) < 0
             ):
                 raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
+            return self._feed_head()
         self._conn.receive_data(data)
         return self._drain()
+
+    def _feed_head(self) -> list[bytes]:
+        """Give h11 the received bytes up to the end of the next head only.
+
+        The end is found as h11 finds it (the first ``\\n\\r?\\n`` after the bytes it already
+        consumed) and h11 never looks past it to parse a head, so it parses exactly what it
+        would parse with all the bytes; its buffer is empty afterwards, so the body starts in
+        our hands: Content-Length and chunked bodies then skip h11's receive buffer (see
+        :meth:`_drain`). Interim (1xx) heads are stepped over one at a time.
+        """
+        pieces: list[bytes] = []
+        while True:
+            buf = self._head_buf
+            assert buf is not None
+            fed = self._head_fed
+            # Bytes before fed - 2 were searched already (a match is at most 3 bytes long).
+            match = _BLANK_LINE.search(buf, max(self._head_skip, fed - 2))
+            end = match.end() if match is not None else len(buf)
+            if end > fed:
+                self._conn.receive_data(buf[fed:end])
+                self._head_fed = end
+            pieces += self._drain()
+            if self._head_buf is None or self.complete or self._head_fed >= len(self._head_buf):
+                return pieces
 
     def feed_eof(self) -> list[bytes]:
         """The peer closed. Completes read-until-close bodies; otherwise raises 104, except
@@ -239,6 +315,65 @@ class ResponseReader:
         self.complete = True
         return [data if size == left else data[:left]]
 
+    def _feed_chunked(self, data: bytes) -> list[bytes]:
+        """Chunked body bytes, h11 being parked at the start of a chunk-size line.
+
+        Chunk data is cut out of the received bytes here, which spares the copies through
+        h11's receive buffer (three per body byte). Only chunk-size lines of hex digits and
+        CRLF and the CRLF after each chunk's data are handled here; at any other line (the last
+        chunk ``0``, extensions, garbage) the bytes from that line on go to h11, which is in
+        the very state it would be in had it parsed the chunks itself (between chunks its
+        chunked reader keeps no state), so it parses the end of the body, the trailers, and
+        rejects what it rejects, exactly as before. The pieces returned are those h11 would
+        return: one per chunk per read.
+        """
+        pieces: list[bytes] = []
+        size = len(data)
+        pos = 0
+        while pos < size:
+            left = self._chunk_left
+            if left:
+                end = pos + left
+                if end >= size:
+                    pieces.append(data if pos == 0 else data[pos:])
+                    self._chunk_left = end - size
+                    if end == size:
+                        self._chunk_tail = b"\r\n"
+                    return pieces
+                pieces.append(data[pos:end])
+                self._chunk_left = 0
+                self._chunk_tail = b"\r\n"
+                pos = end
+                continue
+            tail = self._chunk_tail
+            if tail:
+                got = data[pos : pos + len(tail)]
+                if got != tail[: len(got)]:
+                    # h11: "malformed chunk footer" -> 7102
+                    raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
+                self._chunk_tail = tail[len(got) :]
+                pos += len(got)
+                continue
+            carried = self._chunk_line
+            probe = carried + data[pos : pos + _CHUNK_LINE_MAX] if carried else data[pos : pos + _CHUNK_LINE_MAX]
+            match = _CHUNK_LINE.match(probe)
+            if match is not None:
+                chunk_size = int(match.group(1), 16)
+                if chunk_size:
+                    self._chunk_line = b""
+                    self._chunk_left = chunk_size
+                    pos += match.end() - len(carried)
+                    continue
+            elif size - pos + len(carried) < _CHUNK_LINE_MAX and _CHUNK_LINE_PREFIX.fullmatch(probe):
+                self._chunk_line = probe  # the line continues in the next read
+                return pieces
+            # The last chunk or a line this fast path does not take: h11 goes on from here.
+            self._chunk_mode = False
+            self._chunk_line = b""
+            self._conn.receive_data(carried + data[pos:] if carried else data[pos:])
+            return pieces + self._drain()
+        return pieces
+
     def _drain(self) -> list[bytes]:
         pieces: list[bytes] = []
         conn = self._conn
@@ -264,8 +399,24 @@ class ResponseReader:
                     self._bypass = True
                 break
             elif kind is h11.Response:
+                rest = self._unfed()
                 self._on_head(event)  # type: ignore[arg-type]
                 self._body_left = self._identity_length(event)  # type: ignore[arg-type]
+                # h11 has consumed exactly the head: the body's first bytes are in `rest`.
+                if self._body_left:
+                    # Content-Length body: counted in feed() from its first byte. h11 stays in
+                    # its body state for a premature EOF (feed_eof), as with a drained buffer.
+                    self._bypass = True
+                    if rest:
+                        pieces += self._feed_body(rest)
+                    return pieces
+                if self.chunked:
+                    self._chunk_mode = True
+                    if rest:
+                        pieces += self._feed_chunked(rest)
+                    return pieces
+                if rest:
+                    conn.receive_data(rest)
             elif kind is h11.EndOfMessage:
                 for name, value in event.headers.raw_items():  # type: ignore[union-attr]
                     self._add_header(name, value)
@@ -274,9 +425,10 @@ class ResponseReader:
                 if event.status_code == 101:  # type: ignore[union-attr]
                     # Only reachable when an upgrade was offered: h11 switched protocols and
                     # the bytes after the head belong to the WebSocket stream.
+                    rest = self._unfed()
                     self._on_head(event)  # type: ignore[arg-type]
                     self.complete = True
-                    self.trailing_data = bytes(conn.trailing_data[0])
+                    self.trailing_data = bytes(conn.trailing_data[0]) + rest
                     return pieces
                 # Deviation Q12: interim responses are skipped. Their heads are stepped over so
                 # the checks of the raw head look at the final one, and they share its 64 KiB.
@@ -292,20 +444,19 @@ class ResponseReader:
                 break
         return pieces
 
+    def _unfed(self) -> bytes:
+        """The received bytes after the head just given to h11 (see :meth:`_feed_head`)."""
+        buf = self._head_buf
+        if buf is None or len(buf) <= self._head_fed:
+            return b""
+        return bytes(memoryview(buf)[self._head_fed :])
+
     def _identity_length(self, event: h11.Response) -> int | None:
-        """The Content-Length h11 frames this body with, or None (chunked, no body, ...)."""
-        if not self.has_length or self.chunked:
+        """The Content-Length h11 frames this body with, or None (chunked, no body, ...).
+        h11 keeps one Content-Length field (equal duplicates merged, digits only)."""
+        if not self.has_length or self.chunked or self._length_value is None:
             return None
-        length = None
-        for name, value in event.headers.raw_items():
-            name = name.lower()
-            if name == b"transfer-encoding":
-                return None
-            if name == b"content-length":
-                if length is not None:
-                    return None
-                length = int(value)
-        return length
+        return int(self._length_value)
 
     def event_stream_done(self) -> bool:
         """``text/event-stream`` without framing completes after its first read (Replicate Q20)."""
@@ -313,35 +464,51 @@ class ResponseReader:
 
     def _on_head(self, event: h11.Response | h11.InformationalResponse) -> None:
         self.status = event.status_code
-        if self._length_anomaly():
+        raw = event.headers.raw_items()
+        lnames = [name.lower() for name, _ in raw]
+        kept = raw[lnames.index(b"content-length")][1] if b"content-length" in lnames else None
+        self._length_value = kept
+        if self._length_anomaly(kept):
             # Swoole answers 7102 keeping the lines before the offending one (client.md §7.2).
             raise self._fail(SW_ERROR_HTTP_INVALID_PROTOCOL)
-        raw = event.headers.raw_items()
+        headers = self.headers
+        if headers is None and raw:
+            headers = self.headers = {}  # stays None without header lines
+        lowercase = self._lowercase
         seen_length = seen_chunked = False
-        for name, value in raw:
-            lname = name.lower()
+        tokens: set[bytes] = set()
+        # One pass doing what _add_header does per field (names are h11-validated tokens:
+        # ASCII, so latin-1 decodes them as utf-8 would).
+        for (name, value), lname in zip(raw, lnames):
             if lname == b"content-length":
                 seen_length = True
-            elif lname == b"transfer-encoding" and value.lower().startswith(b"chunked"):
-                seen_chunked = True
+            elif lname == b"transfer-encoding":
+                if value.lower().startswith(b"chunked"):
+                    seen_chunked = True
+            elif lname == b"connection":
+                # llhttp_should_keep_alive (used for Q21): its own Connection token flags,
+                # whatever the header-name case and independent of lowercase_header.
+                tokens.update(token.strip() for token in value.lower().split(b","))
             if seen_length and seen_chunked:
                 # h11 lets chunked win; Swoole rejects the response (7102), keeping earlier lines.
                 raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
-            self._add_header(name, value)
+            key = (lname if lowercase else name).decode("latin-1")
+            text = value.decode("utf-8", "surrogateescape")
+            prev = headers.get(key)
+            if prev is None:
+                headers[key] = text
+            elif isinstance(prev, list):
+                prev.append(text)
+            else:
+                headers[key] = [prev, text]
+            if key in _SPECIAL_NAMES:
+                self._special(key, text)
         # Framing is the parser's business (llhttp_message_needs_eof, Q20/Q21): decided on the
-        # raw names, not on the lowercase_header-dependent spelling seen by _add_header.
+        # raw names, not on the lowercase_header-dependent spelling seen by _special.
         self.has_length = seen_length
         self.chunked = seen_chunked
         self.head_done = True
         self._head_buf = None
-        # llhttp_should_keep_alive (used for Q21): its own Connection token flags, whatever the
-        # header-name case and independent of Swoole's lowercase_header handling.
-        tokens = {
-            token.strip()
-            for name, value in raw
-            if name.lower() == b"connection"
-            for token in value.lower().split(b",")
-        }
         if event.http_version == b"1.0":
             self.keep_alive_response = b"keep-alive" in tokens
         else:

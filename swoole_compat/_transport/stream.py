@@ -8,6 +8,7 @@ more than :data:`HIGH_WATER` bytes are buffered, which bounds memory whatever th
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
 import ssl
 from collections import deque
@@ -98,6 +99,11 @@ class Stream:
         self.closed = False
         self.fd = sock.fileno()
         self._loop = asyncio.get_running_loop()
+        # Read deadlines share one lazily re-armed timer (see read()).
+        self._read_deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_when = 0.0
+        self._poller: Any = None  # select.poll() for is_alive(), made on first use
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -150,8 +156,11 @@ class Stream:
         """Return every byte received so far (waiting for at least one), or ``b""`` at EOF.
 
         ``deadline`` is a ``loop.time()`` value; past it :class:`TransportError` (110) is
-        raised and the connection is left as it was. A timer handle is used instead of
-        ``asyncio.wait_for`` because that creates a task per read.
+        raised and the connection is left as it was. Neither ``asyncio.wait_for`` (a task per
+        read) nor a timer per read is used: one timer per stream stays armed at the earliest
+        deadline seen and, when it fires before the current read's deadline, re-arms itself
+        there (see :meth:`_on_timer`). Requests with long timeouts thus schedule (and cancel)
+        no timer at all once the first one is armed.
         """
         proto = self._protocol
         while not proto.chunks:
@@ -163,13 +172,15 @@ class Stream:
                 return b""
             waiter = self._loop.create_future()
             proto.read_waiter = waiter
-            timer = None if deadline is None else self._loop.call_at(deadline, _expire, waiter)
+            if deadline is not None:
+                self._read_deadline = deadline
+                if self._timer is None or self._timer_when > deadline:
+                    self._arm(deadline)
             try:
                 await waiter
             finally:
                 proto.read_waiter = None
-                if timer is not None:
-                    timer.cancel()
+                self._read_deadline = None
         chunks = proto.chunks
         if len(chunks) == 1:
             data = chunks.popleft()
@@ -181,6 +192,30 @@ class Stream:
             proto.paused_reading = False
             self.transport.resume_reading()
         return data
+
+    def _arm(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_when = when
+        self._timer = self._loop.call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        """The read timer fired: expire the pending read if its deadline has come, else re-arm
+        for it (the timer was armed for an earlier read's deadline)."""
+        self._timer = None
+        deadline = self._read_deadline
+        waiter = self._protocol.read_waiter
+        if deadline is None or waiter is None or waiter.done():
+            return  # no read waiting: the next read arms a timer again
+        if deadline <= self._timer_when:
+            waiter.set_exception(TransportError(ETIMEDOUT))
+        else:
+            self._arm(deadline)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def unread(self, data: bytes) -> None:
         """Put ``data`` back in front of the receive buffer."""
@@ -248,6 +283,18 @@ class Stream:
             return False
         if proto.chunks:
             return True
+        # A zero-timeout poll() answers "nothing pending" without the BlockingIOError a peek
+        # raises then (the common case); data, EOF or an error pending are told apart by the
+        # peek below, exactly as before.
+        poller = self._poller
+        if poller is None:
+            poller = self._poller = select.poll()
+            poller.register(self.fd, select.POLLIN | select.POLLPRI)
+        try:
+            if not poller.poll(0):
+                return True
+        except OSError:
+            pass
         try:
             peeked = self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
@@ -269,6 +316,7 @@ class Stream:
         if self.closed:
             return
         self.closed = True
+        self._cancel_timer()
         self._protocol._wake_reader()
         waiter = self._protocol.drain_waiter
         if waiter is not None and not waiter.done():
@@ -280,6 +328,7 @@ class Stream:
         if not self.closed:
             self.closed = True
             self._protocol._wake_reader()
+        self._cancel_timer()
         self.transport.abort()
 
     def sockname(self) -> Any:

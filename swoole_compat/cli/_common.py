@@ -7,6 +7,7 @@ translates its arguments into constructor arguments, ``set()`` options, ``setHea
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -263,8 +264,6 @@ def print_head(cli: Client, out: TextIO) -> None:
 
 
 def body_summary(body: bytes, content_type: str | None) -> str:
-    import hashlib
-
     kind = f", {content_type}" if content_type else ""
     return f"[binary body: {len(body)} bytes{kind}, sha256 {hashlib.sha256(body).hexdigest()[:16]}…]"
 

@@ -7,7 +7,6 @@ for trying the other commands by hand.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os

@@ -1,4 +1,5 @@
 """``get``, ``post`` and ``download``: one request each, on one ``Client``."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ from ._common import (
 __all__ = ["get", "post", "download", "parse_post_items", "PostBody"]
 
 
-def _finish(cli: Client, ok: bool, args: Any, *, body: bool = True) -> int:
+def _finish(cli: Client, ok: bool, args: Any) -> int:
     """Print the outcome of one request and choose the exit status."""
     if args.verbose:
         print_request_head(cli)
@@ -35,9 +36,8 @@ def _finish(cli: Client, ok: bool, args: Any, *, body: bool = True) -> int:
         return report_failure(cli)
     out = sys.stdout
     print_head(cli, out)
-    if body:
-        out.write("\n")
-        print_body(cli, out, raw=getattr(args, "raw", False))
+    out.write("\n")
+    print_body(cli, out, raw=getattr(args, "raw", False))
     out.flush()
     if args.verbose and cli.cookies:
         eprint(f"cookies: {cli.cookies!r}")

@@ -142,10 +142,10 @@ async def test_get_timeout_fails_with_errcode_110(httpbin: Any) -> None:
     assert "statusCode=-2 errCode=110 errMsg=Connection timed out" in result.err
 
 
-async def test_get_dns_failure_and_bad_url() -> None:
-    result = await cli("get", "http://no-such-host.invalid/")
+async def test_get_missing_unix_socket_and_bad_url(tmp_path: Path) -> None:
+    result = await cli("get", "--unix-socket", str(tmp_path / "none.sock"), "http://localhost/")
     assert result.code == 1
-    assert "errCode=711" in result.err
+    assert "statusCode=-1 errCode=2 errMsg=No such file or directory" in result.err
     bad = await cli("get", "ftp://127.0.0.1/")
     assert bad.code == 2 and "unsupported scheme" in bad.err
 
