@@ -11,7 +11,8 @@ The suite runs each property for a few hundred examples; this tool runs them for
   the time is up.
 
 Failures are printed with their falsifying example and stored in the Hypothesis database
-(``.hypothesis/``), so the next ``pytest tests/unit/test_fuzz.py`` replays them.
+(``.hypothesis/``), so the next ``pytest tests/unit/test_fuzz.py`` replays them; libFuzzer's
+crash/timeout inputs go to ``build/fuzz-artifacts/``.
 
 Usage::
 
@@ -153,13 +154,16 @@ def run_atheris(names: list[str], seconds: float, counter: Counter, extra: list[
             print(f"[{time.monotonic() - started:7.0f} s] {counter.total:,} examples", file=sys.stderr, flush=True)
 
     threading.Thread(target=reporter, daemon=True).start()
+    artifacts = ROOT / "build" / "fuzz-artifacts"  # crash/timeout/slow inputs (build/ is ignored)
+    artifacts.mkdir(parents=True, exist_ok=True)
     argv = [
         sys.argv[0],
+        f"-artifact_prefix={artifacts}/",
         f"-max_total_time={int(seconds) + 120}",  # backstop; one_input() stops at the deadline
         "-max_len=16384",
         "-len_control=0",
         "-rss_limit_mb=4096",
-        "-timeout=30",
+        "-timeout=120",  # generous: a loaded machine slows single inputs down
         *extra,
     ]
     atheris.Setup(argv, one_input)

@@ -63,8 +63,13 @@ class Decoder:
             self._bobj = _brotli.Decompressor()
             self._decompress = self._brotli
         elif encoding == "zstd" and _zstd is not None:
-            self._sobj = _zstd.ZstdDecompressor().decompressobj()
-            self._decompress = self._zstd_chunk
+            if getattr(_zstd, "__name__", "") == "compression.zstd":
+                # Python 3.14: one incremental decompressor with max_length, like zlib's.
+                self._sobj = _zstd.ZstdDecompressor()
+                self._decompress = self._zstd_stdlib
+            else:  # the zstandard package: no output bound per step
+                self._sobj = _zstd.ZstdDecompressor().decompressobj()
+                self._decompress = self._zstd_chunk
         else:
             self._failed = True  # no decoder: keep the body raw, no error
 
@@ -119,6 +124,14 @@ class Decoder:
 
     def _zstd_chunk(self, data: bytes) -> Iterator[bytes]:
         yield self._sobj.decompress(data)
+
+    def _zstd_stdlib(self, data: bytes) -> Iterator[bytes]:
+        sobj = self._sobj
+        while not sobj.eof:  # bytes after the end of the frame are ignored, as for gzip
+            yield sobj.decompress(data, self._room())
+            data = b""
+            if sobj.needs_input:
+                return
 
     def pieces(self, data: bytes) -> Iterator[bytes]:
         """Decode ``data``, yielding the output in pieces of about :data:`PIECE_SIZE` bytes at

@@ -31,6 +31,11 @@ def _check(text: str, what: str) -> str:
     return text
 
 
+def check_text(text: str, what: str) -> str:
+    """``text`` unchanged, or :class:`UnsafeRequest` when it holds CR, LF or NUL."""
+    return _check(text, what)
+
+
 def _check_name(name: str) -> str:
     _check(name, "header name")
     if ":" in name or not name.strip():

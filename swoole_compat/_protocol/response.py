@@ -56,6 +56,36 @@ _SPECIAL_NAMES = frozenset(
 )
 
 
+def _new_connection(is_head: bool, upgrade_offer: bool) -> h11.Connection:
+    conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=HEAD_MAX_SIZE)
+    # h11 must believe a request was sent; only HEAD changes how the response is framed.
+    conn.send(_FAKE_REQUESTS[is_head, upgrade_offer])
+    conn.send(_END_OF_REQUEST)
+    return conn
+
+
+class _ParsedHead:
+    """What parsing one final head produced (see ``_HEAD_MEMO``); never handed out as is."""
+
+    __slots__ = (
+        "status", "headers", "has_lists", "set_cookies", "encoding", "connection_close", "event_stream",
+        "keep_alive_response", "has_length", "chunked", "length_value", "body_left",
+    )
+
+
+_HEAD_MEMO: dict[tuple[bytes, bool, bool, bool], _ParsedHead] = {}
+"""Parsed heads by (exact head bytes, lowercase_header, HEAD request, upgrade offered).
+
+Parsing a head is a pure function of those: a head byte-identical to one parsed before (a
+server answering the same resource again; only ``Date`` changes, once a second) is not parsed
+again. Only final heads that arrived whole in one read, with a Content-Length, chunked or no
+body, are kept; h11 parses every other head, and a memoized one again when the body needs h11
+(see :meth:`ResponseReader._h11`). Bounded: cleared when full (plain dict operations only,
+safe with event loops in several threads)."""
+_HEAD_MEMO_MAX = 64
+_HEAD_MEMO_MAX_HEAD = 8192
+
+
 class ResponseError(Exception):
     """The response failed; ``code`` is the Swoole ``errCode``."""
 
@@ -84,21 +114,22 @@ class ResponseReader:
         "encoding", "connection_close", "websocket", "ws_extensions", "event_stream", "keep_alive_response",
         "complete", "head_done", "truncated_success", "trailing_data", "chunked", "has_length", "_no_body",
         "_body_left", "_bypass", "_head_skip", "_head_fed", "_length_value", "_chunk_mode", "_chunk_left",
-        "_chunk_tail", "_chunk_line",
+        "_chunk_tail", "_chunk_line", "_memo_key", "_memo_head",
     )
 
+    #: Body fast paths and the head memo; False gives the plain h11 pipeline (every byte
+    #: through h11), against which tests check that the fast paths change nothing.
+    fast_paths = True
+
     def __init__(self, method: str, *, lowercase: bool = True, upgrade_offer: bool = False) -> None:
-        conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=HEAD_MAX_SIZE)
-        # h11 must believe a request was sent; only HEAD changes how the response is framed.
         # Upstream resolves the method with http_server::get_method (strncasecmp), so any
         # ASCII casing of "head" counts as HEAD for framing.
         is_head = method.isascii() and method.upper() == "HEAD"
-        conn.send(_FAKE_REQUESTS[is_head, bool(upgrade_offer)])
-        conn.send(_END_OF_REQUEST)
-        self._conn = conn
+        # The h11 connection is made when first needed (see _h11): a memoized head needs none.
+        self._conn: h11.Connection | None = None
         self._lowercase = lowercase
         self._head_buf: bytearray | None = bytearray()
-        self._upgrade_offer = upgrade_offer
+        self._upgrade_offer = bool(upgrade_offer)
         self.status = 0
         self.headers: dict[str, Any] | None = None
         self.set_cookies: list[str] = []
@@ -126,6 +157,20 @@ class ResponseReader:
         self._chunk_left = 0
         self._chunk_tail = b""
         self._chunk_line = b""
+        self._memo_key: tuple[bytes, bool, bool, bool] | None = None  # a head to memoize once parsed
+        self._memo_head: bytes | None = None  # the memoized head used (h11 replays it if needed)
+
+    def _h11(self) -> h11.Connection:
+        """The h11 connection, made on first use. After a memoized head, h11 parses that head
+        again first (the same bytes give the same event), so it is in the state it would be in
+        had it parsed the head itself."""
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = _new_connection(self._no_body, self._upgrade_offer)
+            if self._memo_head is not None:
+                conn.receive_data(self._memo_head)
+                conn.next_event()
+        return conn
 
     # -- header bookkeeping (client.md §7.4) ----------------------------------------------------
     def _add_header(self, raw_name: bytes, raw_value: bytes) -> None:
@@ -254,8 +299,15 @@ class ResponseReader:
                 and self._head_buf.find(b"\r\n\r\n", self._head_skip, HEAD_MAX_SIZE) < 0
             ):
                 raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
-            return self._feed_head()
-        self._conn.receive_data(data)
+            return self._feed_head() if self.fast_paths else self._feed_all()
+        self._h11().receive_data(data)
+        return self._drain()
+
+    def _feed_all(self) -> list[bytes]:
+        """The plain pipeline (``fast_paths`` off): every received byte goes through h11."""
+        assert self._head_buf is not None
+        self._h11().receive_data(self._head_buf[self._head_fed :])
+        self._head_fed = len(self._head_buf)
         return self._drain()
 
     def _feed_head(self) -> list[bytes]:
@@ -275,8 +327,16 @@ class ResponseReader:
             # Bytes before fed - 2 were searched already (a match is at most 3 bytes long).
             match = _BLANK_LINE.search(buf, max(self._head_skip, fed - 2))
             end = match.end() if match is not None else len(buf)
+            if match is not None and fed == 0 and end <= _HEAD_MEMO_MAX_HEAD and buf.find(b"\r\n\r\n") + 4 == end:
+                # A whole head in the first read (no interim head before it), ending with
+                # CRLF CRLF where h11 ends it: memoizable (see _HEAD_MEMO).
+                key = (bytes(memoryview(buf)[:end]), self._lowercase, self._no_body, self._upgrade_offer)
+                memo = _HEAD_MEMO.get(key)
+                if memo is not None:
+                    return self._apply_memo(memo, key[0])
+                self._memo_key = key
             if end > fed:
-                self._conn.receive_data(buf[fed:end])
+                self._h11().receive_data(buf[fed:end])
                 self._head_fed = end
             pieces += self._drain()
             if self._head_buf is None or self.complete or self._head_fed >= len(self._head_buf):
@@ -292,7 +352,7 @@ class ResponseReader:
             self.truncated_success = True
             self.complete = True
             return []
-        self._conn.receive_data(b"")
+        self._h11().receive_data(b"")
         try:
             return self._drain()
         except ResponseError as exc:
@@ -338,7 +398,7 @@ class ResponseReader:
                     pieces.append(data if pos == 0 else data[pos:])
                     self._chunk_left = end - size
                     if end == size:
-                        self._chunk_tail = b"\r\n"
+                        self._chunk_tail = b""
                     return pieces
                 pieces.append(data[pos:end])
                 self._chunk_left = 0
@@ -370,13 +430,13 @@ class ResponseReader:
             # The last chunk or a line this fast path does not take: h11 goes on from here.
             self._chunk_mode = False
             self._chunk_line = b""
-            self._conn.receive_data(carried + data[pos:] if carried else data[pos:])
+            self._h11().receive_data(carried + data[pos:] if carried else data[pos:])
             return pieces + self._drain()
         return pieces
 
     def _drain(self) -> list[bytes]:
         pieces: list[bytes] = []
-        conn = self._conn
+        conn = self._h11()
         while not self.complete:
             try:
                 event = conn.next_event()
@@ -402,19 +462,13 @@ class ResponseReader:
                 rest = self._unfed()
                 self._on_head(event)  # type: ignore[arg-type]
                 self._body_left = self._identity_length(event)  # type: ignore[arg-type]
+                if not self.fast_paths:
+                    continue
+                if self._memo_key is not None:
+                    self._memoize(self._memo_key)
                 # h11 has consumed exactly the head: the body's first bytes are in `rest`.
-                if self._body_left:
-                    # Content-Length body: counted in feed() from its first byte. h11 stays in
-                    # its body state for a premature EOF (feed_eof), as with a drained buffer.
-                    self._bypass = True
-                    if rest:
-                        pieces += self._feed_body(rest)
-                    return pieces
-                if self.chunked:
-                    self._chunk_mode = True
-                    if rest:
-                        pieces += self._feed_chunked(rest)
-                    return pieces
+                if self._body_left or self.chunked:
+                    return pieces + self._start_body(rest)
                 if rest:
                     conn.receive_data(rest)
             elif kind is h11.EndOfMessage:
@@ -432,6 +486,7 @@ class ResponseReader:
                     return pieces
                 # Deviation Q12: interim responses are skipped. Their heads are stepped over so
                 # the checks of the raw head look at the final one, and they share its 64 KiB.
+                self._memo_key = None  # the key was this interim head's: the final one is not kept
                 if self._head_buf is not None:
                     end = _BLANK_LINE.search(self._head_buf, self._head_skip)
                     self._head_skip = end.end() if end else len(self._head_buf)
@@ -443,6 +498,74 @@ class ResponseReader:
             else:  # PAUSED etc.
                 break
         return pieces
+
+    def _start_body(self, rest: bytes) -> list[bytes]:
+        """Begin a Content-Length (> 0) or chunked body whose first bytes are ``rest``."""
+        if self._body_left:
+            # Counted in feed() from its first byte. h11 stays in its body state for a
+            # premature EOF (feed_eof), as it would with a drained buffer.
+            self._bypass = True
+            return self._feed_body(rest) if rest else []
+        self._chunk_mode = True
+        return self._feed_chunked(rest) if rest else []
+
+    def _memoize(self, key: tuple[bytes, bool, bool, bool]) -> None:
+        """Keep what parsing this head produced, if its body framing allows (see _HEAD_MEMO)."""
+        if not (self._body_left or self.chunked or self._no_body or self.status in (204, 304)):
+            if self._length_value != b"0":
+                return  # read-until-close body: h11 reads it
+        memo = _ParsedHead()
+        headers = self.headers
+        memo.has_lists = headers is not None and any(type(v) is list for v in headers.values())
+        if memo.has_lists:
+            headers = {k: list(v) if type(v) is list else v for k, v in headers.items()}  # type: ignore[union-attr]
+        elif headers is not None:
+            headers = dict(headers)
+        memo.headers = headers
+        memo.status = self.status
+        memo.set_cookies = tuple(self.set_cookies)
+        memo.encoding = self.encoding
+        memo.connection_close = self.connection_close
+        memo.event_stream = self.event_stream
+        memo.keep_alive_response = self.keep_alive_response
+        memo.has_length = self.has_length
+        memo.chunked = self.chunked
+        memo.length_value = self._length_value
+        memo.body_left = self._body_left
+        if len(_HEAD_MEMO) >= _HEAD_MEMO_MAX:
+            _HEAD_MEMO.clear()
+        _HEAD_MEMO[key] = memo
+
+    def _apply_memo(self, memo: _ParsedHead, head: bytes) -> list[bytes]:
+        """The head is one parsed before: take its results (fresh containers) and start the
+        body as after an h11 ``Response`` event."""
+        buf = self._head_buf
+        assert buf is not None
+        rest = bytes(memoryview(buf)[len(head) :]) if len(buf) > len(head) else b""
+        self._memo_head = head
+        self._head_fed = len(head)
+        self._head_buf = None
+        headers = memo.headers
+        if memo.has_lists:
+            headers = {k: list(v) if type(v) is list else v for k, v in headers.items()}  # type: ignore[union-attr]
+        elif headers is not None:
+            headers = headers.copy()
+        self.headers = headers
+        self.status = memo.status
+        self.set_cookies = list(memo.set_cookies)
+        self.encoding = memo.encoding
+        self.connection_close = memo.connection_close
+        self.event_stream = memo.event_stream
+        self.keep_alive_response = memo.keep_alive_response
+        self.has_length = memo.has_length
+        self.chunked = memo.chunked
+        self._length_value = memo.length_value
+        self._body_left = memo.body_left
+        self.head_done = True
+        if self._body_left or self.chunked:
+            return self._start_body(rest)
+        self.complete = True  # no body: h11 would end the message at once (no trailers)
+        return []
 
     def _unfed(self) -> bytes:
         """The received bytes after the head just given to h11 (see :meth:`_feed_head`)."""

@@ -344,6 +344,16 @@ async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool)
 
     async def attempt(context: ssl.SSLContext | None) -> Stream:
         sock = await _connect_socket(family, address, setting, ctimeout)
+        if not tunnel and context is None:
+            # Plain TCP/UNIX: connected already; there is no handshake for the read timeout to
+            # bound (a tiny ``timeout`` must not turn into a connect failure under load).
+            try:
+                return await Stream.wrap(sock)
+            except BaseException as exc:
+                sock.close()
+                if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt, SystemExit)):
+                    raise
+                raise from_exception(exc) from None
         if not tunnel:
             try:
                 # The handshake is bounded by the read timeout (errno 110 on expiry), not by

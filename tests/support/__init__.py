@@ -27,6 +27,8 @@ Modules (one concern each):
 * :mod:`support.blackhole` - a loopback address whose TCP connect hangs.
 * :mod:`support.bag`       - the assertion bag collecting server-side failures.
 * :mod:`support.helpers`   - constants, random data, timing checks, upstream ``httpRequest``.
+* :mod:`support.fuzz_inputs` - Hypothesis strategies for hostile responses and WebSocket frame
+  streams (``tests/unit/test_fuzz.py``, ``tools/fuzz.py``).
 
 See ``tests/support/README.md`` for the fixture table.
 """

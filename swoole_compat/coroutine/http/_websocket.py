@@ -270,6 +270,10 @@ async def recv(client: Client, timeout: float) -> Any:
     else:
         wait = _connect.io_timeouts(client.setting or {})[1]
     loop = asyncio.get_running_loop()
+    # One budget per frame (§4.1), restarted when a frame is consumed, not on every read:
+    # a peer trickling one frame a byte at a time must not hold recv() forever.
+    deadline: float | None = None
+    frames_seen = -1
     client._bind(True, False)
     try:
         while True:
@@ -290,7 +294,9 @@ async def recv(client: Client, timeout: float) -> Any:
                 client._close_connection(reset=True)
                 return ""
             if event is None:
-                deadline = None if wait is None else loop.time() + wait
+                if frames_seen != asm.frames_processed:
+                    frames_seen = asm.frames_processed
+                    deadline = None if wait is None else loop.time() + wait
                 try:
                     data = await stream.read(deadline)
                 except TransportError as exc:

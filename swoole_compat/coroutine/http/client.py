@@ -600,6 +600,9 @@ class Client:
             self.errCode = SW_ERROR_INVALID_PARAMS
             self.errMsg = strerror(SW_ERROR_INVALID_PARAMS)
             return False
+        # The host becomes the Host header (and a proxy's request target): refuse CR/LF/NUL
+        # before any DNS lookup or connect (deviation S1).
+        _request.check_text(self.host, "host")
         self.headers = None
         self.set_cookie_headers = None
         self.body = b""
