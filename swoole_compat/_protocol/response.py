@@ -398,7 +398,7 @@ class ResponseReader:
                     pieces.append(data if pos == 0 else data[pos:])
                     self._chunk_left = end - size
                     if end == size:
-                        self._chunk_tail = b""
+                        self._chunk_tail = b"\r\n"
                     return pieces
                 pieces.append(data[pos:end])
                 self._chunk_left = 0
@@ -441,10 +441,14 @@ class ResponseReader:
             try:
                 event = conn.next_event()
             except h11.RemoteProtocolError as exc:
-                if "without a pending proposal" in str(exc) or "Upgrade" in str(exc):
+                # Classified by h11's own message prefix: a substring test would also match the
+                # offending header line h11 quotes in other errors (a malformed "Upgrade : x"
+                # line must be 7102, not an unsolicited 101).
+                message = str(exc)
+                if message.startswith("Received server _SWITCH_UPGRADE event without a pending proposal"):
                     self._unsolicited_101()
                     return pieces
-                if "peer closed connection" in str(exc):
+                if message.startswith("peer closed connection"):
                     raise self._fail(ECONNRESET) from None
                 raise self._fail(SW_ERROR_HTTP_INVALID_PROTOCOL) from None
             kind = type(event)

@@ -74,12 +74,28 @@ def _timeout(value: Any, default: float) -> float | None:
     return seconds
 
 
+_PLAIN = (type(None), int, float, str, bool)
+_io_last: tuple[Any, Any, Any, tuple[float | None, float | None, float | None]] = (_PLAIN, None, None, (None, None, None))
+
+
 def io_timeouts(setting: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
-    """(DNS, read, write) timeouts from ``timeout``, ``read_timeout`` and ``write_timeout``."""
-    base = _timeout(setting.get("timeout"), DEFAULT_IO_TIMEOUT)
-    read = _timeout(setting["read_timeout"], DEFAULT_IO_TIMEOUT) if setting.get("read_timeout") is not None else base
-    write = _timeout(setting["write_timeout"], DEFAULT_IO_TIMEOUT) if setting.get("write_timeout") is not None else base
-    return base, read, write
+    """(DNS, read, write) timeouts from ``timeout``, ``read_timeout`` and ``write_timeout``.
+
+    Called for every request and WebSocket frame: the result for the last three values seen
+    is kept and reused while the same (immutable) objects come back."""
+    global _io_last
+    get = setting.get
+    timeout, read_timeout, write_timeout = get("timeout"), get("read_timeout"), get("write_timeout")
+    last = _io_last
+    if timeout is last[0] and read_timeout is last[1] and write_timeout is last[2]:
+        return last[3]
+    base = _timeout(timeout, DEFAULT_IO_TIMEOUT)
+    read = _timeout(read_timeout, DEFAULT_IO_TIMEOUT) if read_timeout is not None else base
+    write = _timeout(write_timeout, DEFAULT_IO_TIMEOUT) if write_timeout is not None else base
+    result = (base, read, write)
+    if type(timeout) in _PLAIN and type(read_timeout) in _PLAIN and type(write_timeout) in _PLAIN:
+        _io_last = (timeout, read_timeout, write_timeout, result)
+    return result
 
 
 def connect_timeout(setting: Mapping[str, Any]) -> float | None:

@@ -98,7 +98,9 @@ class Stream:
         self._protocol = protocol
         self.closed = False
         self.fd = sock.fileno()
-        self._loop = asyncio.get_running_loop()
+        #: The event loop the connection belongs to (callers use it instead of
+        #: asyncio.get_running_loop(), which costs a getpid() system call per call on 3.11).
+        self.loop = self._loop = asyncio.get_running_loop()
         # Read deadlines share one lazily re-armed timer (see read()).
         self._read_deadline: float | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -233,15 +235,21 @@ class Stream:
 
     async def write(self, data: bytes | bytearray | memoryview | Iterable[bytes], deadline: float | None = None) -> None:
         """Write ``data`` (one buffer or an iterable of buffers) and wait for flow control."""
+        if self.write_nowait(data):
+            await self.drain(deadline)
+
+    def write_nowait(self, data: bytes | bytearray | memoryview | Iterable[bytes]) -> bool:
+        """:meth:`write` without the wait: True when the caller must ``await drain()`` (the
+        transport's buffer is over its high-water mark). Raises :class:`TransportError`."""
         self._check_writable()
         if isinstance(data, (bytes, bytearray, memoryview)):
             self.transport.write(data)
         else:
             self.transport.writelines(data)
         if self._protocol.write_paused:
-            await self.drain(deadline)
-        else:
-            self._check_writable()
+            return True
+        self._check_writable()
+        return False
 
     async def drain(self, deadline: float | None = None) -> None:
         proto = self._protocol

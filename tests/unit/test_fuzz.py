@@ -165,6 +165,22 @@ def test_response_path_independent_of_read_boundaries(data: bytes, sizes: list[i
     assert bytewise == whole_prefix
 
 
+@pytest.mark.parametrize(
+    ("data", "outcome"),
+    [
+        # tools/fuzz.py (atheris) finding: h11 quotes the bad line in its error; a substring test
+        # for "Upgrade" took a malformed line for an unsolicited 101 (success, statusCode 0).
+        (b"HTTP/1.0 200 OK\r\nUpgrade:\tWebSocket, h2c\r\nUpgrade : WebSocket, h2c\r\nContent-Length: 1\r\n\r\nx", ("error", 7102)),
+        (b"HTTP/1.1 200 OK\r\nX: peer closed connection\r\nBad Header\r\n\r\n", ("error", 7102)),
+        (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n", ("ok", 0)),
+    ],
+)
+def test_fuzz_findings_stay_fixed(data: bytes, outcome: tuple[Any, ...]) -> None:
+    with _quiet():
+        for sizes in ([], [1] * len(data), [len(data) // 2]):
+            assert run_response(data, sizes)[: len(outcome)] == outcome
+
+
 @settings(max_examples=int(60 * _SCALE), deadline=None, suppress_health_check=_HEALTH)
 @given(encoding=st.sampled_from(["gzip", "deflate", "br"]), sizes=cuts(6))
 def test_bombs_stop_at_the_limit(encoding: str, sizes: list[int]) -> None:

@@ -28,9 +28,11 @@ from ...constants import (
     SWOOLE_WEBSOCKET_FLAG_FIN,
     SWOOLE_WEBSOCKET_FLAG_MASK,
     WEBSOCKET_FLAGS_ALL as FLAGS_ALL,
+    WEBSOCKET_OPCODE_BINARY,
     WEBSOCKET_OPCODE_CLOSE,
     WEBSOCKET_OPCODE_PING,
     WEBSOCKET_OPCODE_PONG,
+    WEBSOCKET_OPCODE_TEXT,
 )
 from ...errors import CLIENT, php_warning
 from ...websocket import construct_frame, pack_frame
@@ -128,13 +130,24 @@ def _size_option(value: Any) -> int:
     return size if size > 0 else PACKAGE_MAX_LENGTH_DEFAULT
 
 
+_size_last: tuple[Any, int] = (_SIZE_RE, PACKAGE_MAX_LENGTH_DEFAULT)
+
+
 def _package_max_length(client: Client) -> int:
     """The frame/message limit of the current connection: the merged ``setting`` applied at
     connect, unless a later ``set()`` on this same connection re-applied the option."""
+    global _size_last
     live = client._ws.live_package_max_length
     if live is not None and client._stream is not None and live[0] is client._stream:
         return live[1]
-    return _size_option((client.setting or {}).get("package_max_length"))
+    value = (client.setting or {}).get("package_max_length")
+    last = _size_last  # read per recv(): the last (immutable) value's result is kept
+    if value is last[0]:
+        return last[1]
+    size = _size_option(value)
+    if type(value) in (int, str, type(None)):
+        _size_last = (value, size)
+    return size
 
 
 async def upgrade(client: Client, path: str) -> bool:
@@ -178,7 +191,9 @@ async def _send(client: Client, stream: Stream, frame: bytes) -> bool:
     """Write one frame; on failure set the socket error, statusCode -3 and close."""
     client._bind(False, True)
     try:
-        await stream.write(frame, client._write_deadline())
+        if stream.write_nowait(frame):
+            # Over the high-water mark: wait, with write_timeout from now.
+            await stream.drain(client._write_deadline())
     except TransportError as exc:
         client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
         client._close_connection(reset=True)
@@ -212,9 +227,21 @@ async def push(client: Client, data: Any, opcode: Any, flags: Any) -> bool:
         php_warning(f"{CLIENT}::push", PUSH_WITHOUT_HANDSHAKE, stacklevel=4)
         client._set_error(SW_ERROR_PHP_FATAL_ERROR, PUSH_WITHOUT_HANDSHAKE, ESTATUS_CONNECT_FAILED)
         return False
-    frame = _pack(client, data, opcode, flags, SWOOLE_WEBSOCKET_CLOSE_NORMAL, "push")
-    if frame is None:
-        return False
+    session = client._ws_session
+    if (
+        flags == SWOOLE_WEBSOCKET_FLAG_FIN
+        and (opcode == WEBSOCKET_OPCODE_TEXT or opcode == WEBSOCKET_OPCODE_BINARY)
+        and type(opcode) is int
+        and type(data) is bytes
+        and (session is None or not session.compression)
+    ):
+        # The common push(): one final TEXT/BINARY frame of bytes, no compression. For these
+        # FrameObject::pack only adds the mask: encode directly (same bytes as _pack).
+        frame = frames.encode_frame(opcode, data, fin=True, mask=client._ws.mask)
+    else:
+        frame = _pack(client, data, opcode, flags, SWOOLE_WEBSOCKET_CLOSE_NORMAL, "push")
+        if frame is None:
+            return False
     return await _send(client, stream, frame)
 
 
@@ -262,14 +289,16 @@ async def recv(client: Client, timeout: float) -> Any:
         return _not_connected(client)
     settings = client._ws
     asm = session.assembler
-    asm.package_max_length = _package_max_length(client)
+    limit = _package_max_length(client)
+    if limit != asm.package_max_length:
+        asm.package_max_length = limit
     if timeout:
         wait: float | None = timeout if timeout > 0 else None
     elif settings.live_read_timeout is not None and settings.live_read_timeout[0] is stream:
         wait = settings.live_read_timeout[1]
     else:
         wait = _connect.io_timeouts(client.setting or {})[1]
-    loop = asyncio.get_running_loop()
+    loop = stream.loop
     # One budget per frame (§4.1), restarted when a frame is consumed, not on every read:
     # a peer trickling one frame a byte at a time must not hold recv() forever.
     deadline: float | None = None

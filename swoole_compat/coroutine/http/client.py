@@ -478,8 +478,17 @@ class Client:
     # concurrency guard (client.md §11)
     # ------------------------------------------------------------------------------------------
     def _bind(self, read: bool, write: bool) -> asyncio.Task[Any] | None:
-        task = asyncio.current_task()
-        for side, wanted, op in ((self._reader, read, "reading"), (self._writer, write, "writing")):
+        stream = self._stream
+        # current_task(loop) spares get_running_loop()'s getpid() system call (3.11).
+        task = asyncio.current_task(stream.loop) if stream is not None else asyncio.current_task()
+        reader, writer = self._reader, self._writer
+        if (reader is None or reader is task or not read) and (writer is None or writer is task or not write):
+            if read:
+                self._reader = task
+            if write:
+                self._writer = task
+            return task
+        for side, wanted, op in ((reader, read, "reading"), (writer, write, "writing")):
             if wanted and side is not None and side is not task and not side.done():
                 if read and write:
                     op = "reading or writing"
@@ -663,7 +672,9 @@ class Client:
         _, _, write_timeout = _connect.io_timeouts(self._timeouts_setting())
         if write_timeout is None:
             return None
-        return asyncio.get_running_loop().time() + write_timeout
+        stream = self._stream
+        loop = stream.loop if stream is not None else asyncio.get_running_loop()
+        return loop.time() + write_timeout
 
     def _timeouts_setting(self) -> dict[Any, Any]:
         return self.setting or {}
@@ -713,8 +724,7 @@ class Client:
             return self._no_connection()
         self._wait_response = False
         budget = self._response_budget(timeout)
-        loop = asyncio.get_running_loop()
-        deadline = None if budget is None else loop.time() + budget
+        deadline = None if budget is None else stream.loop.time() + budget
         reader = ResponseReader(self._pending_method, lowercase=self._lowercase_header, upgrade_offer=upgrade)
         write_func = self._write_func
         decoder: Decoder | None = None
