@@ -59,6 +59,7 @@ import functools
 import os
 import re
 import struct
+import threading
 import zlib
 from collections import deque
 from dataclasses import dataclass
@@ -208,6 +209,40 @@ _unmask_join = c_unmask_join if c_unmask_join is not None else py_unmask_join
 # ---------------------------------------------------------------------------------------------
 
 
+class _KeyPool(threading.local):
+    """Masking keys cut from ``os.urandom`` blocks: one system call per 1024 frames instead of
+    one per frame. Per thread (coroutines cannot interleave inside ``_random_key``), and
+    refilled in a forked child so parent and child never share keys."""
+
+    def __init__(self) -> None:
+        self.block = b""
+        self.pos = 0
+
+
+_KEY_BLOCK = 4096
+_keys = _KeyPool()
+
+
+def _random_key() -> bytes:
+    """A fresh 4-byte masking key from the operating system's CSPRNG (RFC 6455 §5.3)."""
+    pool = _keys
+    pos = pool.pos
+    if pos >= len(pool.block):
+        pool.block = os.urandom(_KEY_BLOCK)
+        pos = 0
+    pool.pos = pos + 4
+    return pool.block[pos : pos + 4]
+
+
+def _reset_keys_after_fork() -> None:
+    global _keys
+    _keys = _KeyPool()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_keys_after_fork)
+
+
 def _header(opcode: int, length: int, *, fin: bool, rsv1: bool, rsv2: bool, rsv3: bool, mask: bool) -> bytes:
     b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (0x20 if rsv2 else 0) | (0x10 if rsv3 else 0) | opcode
     mbit = 0x80 if mask else 0
@@ -232,17 +267,21 @@ def encode_frame(
 ) -> bytes:
     """Serialise one frame exactly (no validation of control-frame rules).
 
-    ``opcode`` must be 0..15.  With ``mask`` and no ``mask_key`` a fresh ``os.urandom(4)``
-    key is drawn (D17: every frame sent on a live connection gets its own key).
+    ``opcode`` must be 0..15.  With ``mask`` and no ``mask_key`` a fresh key is drawn from
+    ``os.urandom`` (D17: every frame sent on a live connection gets its own key).
     """
     if not 0 <= opcode <= 15:
         raise ValueError(f"opcode {opcode} does not fit in 4 bits")
     if not isinstance(payload, bytes):
         payload = bytes(payload)
-    head = _header(opcode, len(payload), fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask)
+    length = len(payload)
+    if length < 126 and not (rsv1 or rsv2 or rsv3):
+        head = bytes(((0x80 if fin else 0) | opcode, (0x80 if mask else 0) | length))  # _header, inlined
+    else:
+        head = _header(opcode, length, fin=fin, rsv1=rsv1, rsv2=rsv2, rsv3=rsv3, mask=mask)
     if not mask:
         return head + payload
-    key = os.urandom(4) if mask_key is None else bytes(mask_key)
+    key = _random_key() if mask_key is None else bytes(mask_key)
     if len(key) != 4:
         raise ValueError("masking key must be 4 bytes")
     # Header, key and masked payload are written into one buffer: no intermediate copies.
@@ -624,8 +663,36 @@ class FrameParser:
             raise self._error
         h = self._pending
         if h is None:
-            if self._size < 2:
+            size = self._size
+            if size < 2:
                 return None
+            # Fast path: an unmasked frame with a 7- or 16-bit length lying wholly in the first
+            # received chunk (the usual server frame): sliced out directly. Anything else,
+            # including a frame over the size limit, takes the general path below.
+            first = self._chunks[0]
+            off = self._offset
+            flen = len(first)
+            if flen - off >= 4:
+                len7 = first[off + 1]  # the MASK bit is bit 7: a masked frame is >= 128 here
+                if len7 < 126:
+                    start, end = off + 2, off + 2 + len7
+                elif len7 == 126:
+                    start = off + 4
+                    end = start + (first[off + 2] << 8 | first[off + 3])
+                else:
+                    end = flen + 1
+                max_size = self.max_frame_size
+                if end <= flen and (max_size is None or end - off <= max_size):
+                    b0 = first[off]
+                    if end == flen:
+                        self._chunks.popleft()
+                        self._offset = 0
+                    else:
+                        self._offset = end
+                    self._size = size - (end - off)
+                    return RawFrame(
+                        b0 & 0x80 != 0, b0 & 0x40 != 0, b0 & 0x20 != 0, b0 & 0x10 != 0, b0 & 0x0F, False, first[start:end]
+                    )
             parsed = _parse_header(self._peek(min(self._size, 14)))
             if isinstance(parsed, int):
                 return None
@@ -759,15 +826,28 @@ class MessageAssembler:
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Hand received bytes to the frame parser."""
-        self.parser.feed(data)
+        parser = self.parser
+        if type(data) is bytes:
+            if data:  # FrameParser.feed, inlined (once per read)
+                parser._chunks.append(data)
+                parser._size += len(data)
+        else:
+            parser.feed(data)
 
     def next_event(self) -> Event | None:
         """Process buffered frames until one yields an event; ``None`` = need more bytes.
 
         Raises :class:`FrameTooLarge` / :class:`FrameLengthInvalid` from the parser.
         """
-        while (frame := self.parser.next_frame()) is not None:
+        parser = self.parser
+        if parser._size < 2 and parser._pending is None and parser._error is None:
+            return None  # nothing buffered (what next_frame would say, without the call)
+        while (frame := parser.next_frame()) is not None:
             self.frames_processed += 1
+            opcode = frame.opcode
+            if 0 < opcode < WEBSOCKET_OPCODE_CLOSE and frame.fin and self._parts is None and not frame.rsv1:
+                # process_frame's usual case, inlined: a whole uncompressed data message.
+                return Message(opcode, frame.payload, frame.flags)
             event = self.process_frame(frame)
             if event is not None:
                 return event
@@ -782,6 +862,9 @@ class MessageAssembler:
         opcode = frame.opcode
         payload = frame.payload
 
+        if opcode < WEBSOCKET_OPCODE_CLOSE and opcode and frame.fin and self._parts is None and not frame.rsv1:
+            # The usual case: a whole, uncompressed data message in one frame.
+            return Message(opcode, payload, frame.flags)
         if is_control_opcode(opcode):
             msg = invalid_control_message(frame)
             if msg is not None:

@@ -29,6 +29,17 @@ _STATUS_LINE = re.compile(rb"^HTTP/(\d)\.(\d) (\d{3})(?: .*)?$")
 _BLANK_LINE = re.compile(rb"\n\r?\n")  # how h11 finds the end of a head
 
 
+def _head_lines(buf: bytes) -> list[bytes] | None:
+    """The lines of the head at the start of ``buf``, cut where h11 cuts it (None while the
+    head is incomplete): the raw checks must see the head h11 parsed, whatever the line ends
+    and however the bytes were split into reads."""
+    end = _BLANK_LINE.search(buf)
+    if end is None:
+        return None
+    # As h11 does: split at LF, then drop one CR ending a line.
+    return [line[:-1] if line.endswith(b"\r") else line for line in buf[: end.start()].split(b"\n")]
+
+
 def _fake_request(method: bytes, upgrade: bool) -> h11.Request:
     headers = [(b"Host", b"x")]
     if upgrade:
@@ -222,11 +233,9 @@ class ResponseReader:
 
     def _prescan_head(self) -> None:
         """Fill ``headers`` with the valid lines before the first bad one (client.md §7.2)."""
-        buf = bytes(self._head_buf or b"")[self._head_skip :]
-        end = buf.find(b"\r\n\r\n")
-        if end < 0:
+        lines = _head_lines(bytes(self._head_buf or b"")[self._head_skip :])
+        if lines is None:
             return  # no complete head: nothing of it is parsed (headers stay None)
-        lines = buf[:end].split(b"\r\n")
         match = _STATUS_LINE.match(lines[0])
         if not match:
             return
@@ -258,18 +267,16 @@ class ResponseReader:
         """
         head_buf = self._head_buf
         if head_buf is not None and kept is not None:
-            head_end = head_buf.find(b"\r\n\r\n", self._head_skip)
-            if head_end < 0:
+            blank = _BLANK_LINE.search(head_buf, self._head_skip)
+            if blank is None:
                 return False
-            low = head_buf[self._head_skip : head_end].lower()
-            low += b"\r\n"
+            low = head_buf[self._head_skip : blank.start() + 1].lower()  # up to the last line's LF
             count = low.count(b"content-length")
             if count == 0 or (count == 1 and b"content-length: " + kept + b"\r\n" in low):
                 return False
-        buf = bytes(head_buf or b"")[self._head_skip :]
-        end = buf.find(b"\r\n\r\n")
+        lines = _head_lines(bytes(head_buf or b"")[self._head_skip :])
         count = 0
-        for line in buf[:end].split(b"\r\n")[1:] if end >= 0 else ():
+        for line in lines[1:] if lines is not None else ():
             name, _, value = line.partition(b":")
             if name.lower() == b"content-length":
                 count += 1
@@ -296,7 +303,7 @@ class ResponseReader:
             # Skipped interim heads count too, so endless 1xx responses end with 7102.
             if (
                 len(self._head_buf) >= HEAD_MAX_SIZE
-                and self._head_buf.find(b"\r\n\r\n", self._head_skip, HEAD_MAX_SIZE) < 0
+                and _BLANK_LINE.search(self._head_buf, self._head_skip, HEAD_MAX_SIZE) is None
             ):
                 raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
             return self._feed_head() if self.fast_paths else self._feed_all()

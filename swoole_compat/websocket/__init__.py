@@ -207,6 +207,7 @@ def pack_frame(
 
 
 _CLOSE_CODE = struct.Struct("!H")
+_object_new = object.__new__
 
 
 def construct_frame(opcode: int, payload: bytes, flags: int, fd: int = 0) -> Frame:
@@ -222,7 +223,11 @@ def construct_frame(opcode: int, payload: bytes, flags: int, fd: int = 0) -> Fra
             if len(payload) > 2:
                 frame.reason = bytes(payload[2:])
     else:
-        frame = Frame(data=bytes(payload))
+        # What Frame(data=...) does, without the keyword-argument call (once per message):
+        # the same attributes in the same order.
+        frame = _object_new(Frame)
+        frame.fd = 0
+        frame.data = payload if type(payload) is bytes else bytes(payload)
     if flags & SWOOLE_WEBSOCKET_FLAG_RSV1:
         flags |= SWOOLE_WEBSOCKET_FLAG_COMPRESS
     frame.opcode = opcode

@@ -173,6 +173,10 @@ def test_response_path_independent_of_read_boundaries(data: bytes, sizes: list[i
         (b"HTTP/1.0 200 OK\r\nUpgrade:\tWebSocket, h2c\r\nUpgrade : WebSocket, h2c\r\nContent-Length: 1\r\n\r\nx", ("error", 7102)),
         (b"HTTP/1.1 200 OK\r\nX: peer closed connection\r\nBad Header\r\n\r\n", ("error", 7102)),
         (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n", ("ok", 0)),
+        # Second finding: the raw-head checks cut the head at CRLF CRLF, h11 at LF (CR) LF, so a
+        # bare LF before the blank line gave 7102 or 200 depending on the read boundaries.
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 3\n\r\nabc", ("ok", 200)),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 3\nContent-Length: 3\n\r\nabc", ("error", 7102)),
     ],
 )
 def test_fuzz_findings_stay_fixed(data: bytes, outcome: tuple[Any, ...]) -> None:

@@ -219,6 +219,30 @@ def _pack(client: Client, data: Any, opcode: Any, flags: Any, code: int, method:
 
 async def push(client: Client, data: Any, opcode: Any, flags: Any) -> bool:
     """``push()`` (websocket.md §3.1)."""
+    result = push_nowait(client, data, opcode, flags)
+    return await drain_after_push(client) if result is None else result
+
+
+async def drain_after_push(client: Client) -> bool:
+    """The end of a push() whose frame went over the transport's high-water mark: wait for
+    it to drain (write_timeout from now), still bound for writing."""
+    try:
+        stream = client._stream
+        assert stream is not None
+        await stream.drain(client._write_deadline())
+    except TransportError as exc:
+        client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
+        client._close_connection(reset=True)
+        return False
+    finally:
+        client._unbind(False, True)
+    return True
+
+
+def push_nowait(client: Client, data: Any, opcode: Any, flags: Any) -> bool | None:
+    """``push()`` up to the write: its result, or None when the caller must finish with
+    :func:`drain_after_push` (the connection then stays bound for writing). Synchronous, so
+    the usual push() costs one coroutine, not three."""
     stream = client._live_stream()
     if stream is None:
         return _not_connected(client)
@@ -242,7 +266,21 @@ async def push(client: Client, data: Any, opcode: Any, flags: Any) -> bool:
         frame = _pack(client, data, opcode, flags, SWOOLE_WEBSOCKET_CLOSE_NORMAL, "push")
         if frame is None:
             return False
-    return await _send(client, stream, frame)
+    # _send() without its wait
+    client._bind(False, True)
+    try:
+        if stream.write_nowait(frame):
+            return None  # still bound: drain_after_push() unbinds
+    except TransportError as exc:
+        client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
+        client._close_connection(reset=True)
+        client._unbind(False, True)
+        return False
+    except BaseException:
+        client._unbind(False, True)
+        raise
+    client._unbind(False, True)
+    return True
 
 
 async def ping(client: Client, data: Any) -> bool:
@@ -327,7 +365,9 @@ async def recv(client: Client, timeout: float) -> Any:
                     frames_seen = asm.frames_processed
                     deadline = None if wait is None else loop.time() + wait
                 try:
-                    data = await stream.read(deadline)
+                    # stream.read(), without its coroutine: wait on the future itself.
+                    while (data := stream.read_nowait()) is None:
+                        await stream.wait_readable(deadline)
                 except TransportError as exc:
                     client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
                     if exc.code != ETIMEDOUT:

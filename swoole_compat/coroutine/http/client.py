@@ -913,7 +913,8 @@ class Client:
         return _websocket.on_upgrade_response(self, reader)
 
     async def push(self, data: Any, opcode: int = 1, flags: int = 1) -> bool:
-        return await _websocket.push(self, data, opcode, flags)
+        result = _websocket.push_nowait(self, data, opcode, flags)  # the usual case: no wait
+        return await _websocket.drain_after_push(self) if result is None else result
 
     async def ping(self, data: Any = "") -> bool:
         return await _websocket.ping(self, data)
