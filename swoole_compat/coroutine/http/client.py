@@ -479,8 +479,11 @@ class Client:
     # ------------------------------------------------------------------------------------------
     def _bind(self, read: bool, write: bool) -> asyncio.Task[Any] | None:
         stream = self._stream
-        # current_task(loop) spares get_running_loop()'s getpid() system call (3.11).
-        task = asyncio.current_task(stream.loop) if stream is not None else asyncio.current_task()
+        # current_task(loop) spares get_running_loop()'s getpid() system call (3.11); a stream
+        # left over from another (finished) event loop has no current task there.
+        task = asyncio.current_task(stream.loop) if stream is not None else None
+        if task is None:
+            task = asyncio.current_task()
         reader, writer = self._reader, self._writer
         if (reader is None or reader is task or not read) and (writer is None or writer is task or not write):
             if read:
