@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import asyncio
 import re
 
 from ..._php import php_float, php_int, php_truthy
