@@ -25,7 +25,7 @@ from swoole_compat.coroutine.http import Client
 
 ESTATUS_CONNECT_FAILED = -1
 SW_ERROR_CLIENT_NO_CONNECTION = 5001
-PAGE = b"<html><head><title>tencent</title></head><body>www.qq.com</body></html>"
+PAGE = b"<html><head><title>tencent</title></head><body>www.qq.test</body></html>"
 
 
 async def test_timeout_before_connect(raw_server, tls_server_context) -> None:
@@ -35,7 +35,7 @@ async def test_timeout_before_connect(raw_server, tls_server_context) -> None:
         await writer.drain()
 
     srv = await raw_server(handler, ssl=tls_server_context, ssl_delay=0.1)
-    host = "www.qq.com"
+    host = "www.qq.test"
     request_headers = {"Host": host}
 
     ip = "127.0.0.1"
@@ -69,4 +69,4 @@ async def test_timeout_before_connect(raw_server, tls_server_context) -> None:
 
     # Only cli2's handshake completed; the request it carried used the user's Host header.
     assert len(srv.requests) == 1
-    assert b"\r\nHost: www.qq.com\r\n" in srv.requests[0]
+    assert b"\r\nHost: www.qq.test\r\n" in srv.requests[0]
