@@ -189,14 +189,9 @@ def py_unmask_join(parts: list[bytes | memoryview], key: bytes) -> bytes:
 # The C extension (swoole_compat/_speedups.c, built when a compiler is available) reads the
 # payload once and writes the masked bytes straight into the result, 8 bytes at a time.
 # SWOOLE_COMPAT_NO_SPEEDUPS=1 forces the pure-Python versions (same results).
-try:
-    if os.environ.get("SWOOLE_COMPAT_NO_SPEEDUPS"):
-        raise ImportError("disabled by SWOOLE_COMPAT_NO_SPEEDUPS")
-    from .._speedups import apply_mask as c_mask_payload
-    from .._speedups import encode_masked as c_encode_masked
-    from .._speedups import unmask_join as c_unmask_join
-except ImportError:
-    c_mask_payload = c_encode_masked = c_unmask_join = None  # type: ignore[assignment]
+from .._accel import apply_mask as c_mask_payload  # noqa: E402
+from .._accel import encode_masked as c_encode_masked  # noqa: E402
+from .._accel import unmask_join as c_unmask_join  # noqa: E402
 
 HAVE_SPEEDUPS = c_mask_payload is not None
 mask_payload = c_mask_payload if c_mask_payload is not None else py_mask_payload

@@ -349,6 +349,24 @@ class ResponseReader:
             if self._head_buf is None or self.complete or self._head_fed >= len(self._head_buf):
                 return pieces
 
+    def body_bytes_due(self) -> int:
+        """Bytes of a Content-Length body still to come that the caller may receive itself
+        (reporting them with :meth:`body_received`); 0 unless the body is in that state."""
+        return (self._body_left or 0) if self._bypass else 0
+
+    def body_received(self, nbytes: int) -> None:
+        """``nbytes`` (at most :meth:`body_bytes_due`) more body bytes arrived, received by
+        the caller straight into its own buffer: counted as :meth:`feed` would count them."""
+        left = self._body_left or 0
+        if not self._bypass or nbytes > left:
+            raise ValueError("body_received(): more bytes than the body has left")
+        if nbytes < left:
+            self._body_left = left - nbytes
+            return
+        self._body_left = 0
+        self._bypass = False
+        self.complete = True
+
     def feed_eof(self) -> list[bytes]:
         """The peer closed. Completes read-until-close bodies; otherwise raises 104, except
         for non-keep-alive responses whose body was cut short (Replicate Q21)."""

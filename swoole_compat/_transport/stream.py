@@ -14,6 +14,7 @@ import ssl
 from collections import deque
 from typing import Any, Iterable
 
+from .._accel import BytesFill
 from .errno import EBADF, ECONNRESET, ETIMEDOUT, TransportError, from_exception
 
 HIGH_WATER = 4 * 1024 * 1024
@@ -98,6 +99,45 @@ class _Protocol(asyncio.Protocol):
         waiter = self.read_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+
+class _FillProtocol(asyncio.BufferedProtocol):
+    """Stands in for a stream's :class:`_Protocol` while :meth:`Stream.fill` receives straight
+    into a caller's buffer: the socket reads into what is left of it (never past its end),
+    and the reader is woken once, when it is full. Connection events go to the stream's
+    protocol as usual."""
+
+    def __init__(self, main: _Protocol, view: memoryview) -> None:
+        self.main = main
+        self.view: memoryview | None = view
+        self.size = len(view)
+        self.filled = 0
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        assert self.view is not None
+        return self.view[self.filled :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.filled += nbytes
+        if self.filled >= self.size:
+            # Hand the socket back at once: a read before the reader resumes must not find
+            # an empty buffer here (asyncio treats that as a fatal error).
+            transport = self.main.transport
+            if transport is not None:
+                transport.set_protocol(self.main)
+            self.main._wake_reader()
+
+    def eof_received(self) -> bool:
+        return self.main.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.main.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.main.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.main.resume_writing()
 
 
 def _expire(waiter: asyncio.Future[None]) -> None:
@@ -257,6 +297,95 @@ class Stream:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    @property
+    def can_fill(self) -> bool:
+        """True when :meth:`fill` and :meth:`read_bytes_in_place` can receive in place (the
+        default loop's plain TCP or UNIX transport, which switches to a ``BufferedProtocol``
+        on ``set_protocol``, and the C extension's ``BytesFill``)."""
+        return BytesFill is not None and bool(self._protocol.read_size) and not self.closed
+
+    async def read_bytes_in_place(
+        self, head: list[bytes], head_size: int, due: int, deadline: float | None = None
+    ) -> tuple[bytes | None, int]:
+        """``b"".join(head)`` followed by the next ``due`` received bytes, as one new
+        ``bytes`` that the socket receives into directly (see ``BytesFill`` in
+        ``_speedups.c``): the bytes are copied once, by the kernel, into memory touched once.
+        A 64 MiB body read as chunks and joined needs twice the memory and twice the page
+        faults, which were half its cost.
+
+        Returns ``(data, received)``, ``received`` counting the bytes of ``due`` that arrived;
+        ``data`` is None when fewer than ``due`` arrived (EOF). Raises like :meth:`read`.
+        Only where :attr:`can_fill` is true.
+        """
+        target = BytesFill(head_size + due)
+        view = memoryview(target)
+        pos = 0
+        for chunk in head:
+            view[pos : pos + len(chunk)] = chunk
+            pos += len(chunk)
+        part = view[head_size:]
+        try:
+            received = await self.fill(part, deadline)
+        finally:
+            part.release()
+            view.release()
+        if received < due:
+            return None, received
+        return target.take(), received
+
+    async def fill(self, view: memoryview, deadline: float | None = None) -> int:
+        """Receive exactly ``len(view)`` bytes into ``view`` (what is buffered first, then
+        straight from the socket, with no intermediate ``bytes``); fewer only at EOF. Returns
+        the number of bytes written. Raises :class:`TransportError` like :meth:`read` (110
+        past ``deadline``); the stream then stays usable for nothing but closing.
+
+        Only where :attr:`can_fill` is true. Nothing after the last byte of ``view`` is read.
+        """
+        proto = self._protocol
+        size = len(view)
+        pos = 0
+        chunks = proto.chunks
+        while chunks and pos < size:
+            chunk = chunks.popleft()
+            take = min(len(chunk), size - pos)
+            view[pos : pos + take] = chunk[:take] if take < len(chunk) else chunk
+            pos += take
+            proto.buffered -= take
+            if take < len(chunk):
+                chunks.appendleft(chunk[take:])
+        if pos == size:
+            return pos
+        if proto.error is not None:
+            raise proto.error
+        if proto.eof or self.closed:
+            if self.closed and not proto.lost:
+                raise TransportError(EBADF)
+            return pos
+        if proto.paused_reading:
+            proto.paused_reading = False
+            self.transport.resume_reading()
+        rest = view[pos:]
+        filler = _FillProtocol(proto, rest)
+        self.transport.set_protocol(filler)
+        try:
+            await self.wait_readable(deadline)
+        finally:
+            proto.read_waiter = None
+            self._read_deadline = None
+            filler.view = None
+            if self.transport.get_protocol() is filler:
+                self.transport.set_protocol(proto)
+            try:
+                rest.release()
+            except BufferError:  # pragma: no cover - a slice outlived its read
+                pass
+        pos += filler.filled
+        if pos < size and proto.error is not None:
+            raise proto.error
+        if pos < size and self.closed and not proto.lost:
+            raise TransportError(EBADF)
+        return pos
 
     def unread(self, data: bytes) -> None:
         """Put ``data`` back in front of the receive buffer."""
