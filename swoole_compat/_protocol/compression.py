@@ -15,13 +15,14 @@ except ImportError:  # pragma: no cover
     except ImportError:
         _brotli = None  # type: ignore[assignment]
 
-try:  # zstd is optional: Python 3.14's compression.zstd, else the zstandard package
+try:  # zstd: Python 3.14's compression.zstd only (see docs/deviations.md, S15)
     from compression import zstd as _zstd  # type: ignore[import-not-found]
 except ImportError:
-    try:
-        import zstandard as _zstd  # type: ignore[no-redef]
-    except ImportError:
-        _zstd = None  # type: ignore[assignment]
+    # The `zstandard` package is deliberately not used: its decompressor cannot bound the
+    # output of one step, so a few KiB of input could inflate to GiB in one call. Without a
+    # decoder a zstd body is kept as received, as by the Swoole build the spec describes
+    # (compiled without zstd).
+    _zstd = None
 
 HAS_BROTLI = _brotli is not None
 ACCEPT_ENCODING = "gzip, deflate, br" if HAS_BROTLI else "gzip, deflate"
@@ -63,13 +64,9 @@ class Decoder:
             self._bobj = _brotli.Decompressor()
             self._decompress = self._brotli
         elif encoding == "zstd" and _zstd is not None:
-            if getattr(_zstd, "__name__", "") == "compression.zstd":
-                # Python 3.14: one incremental decompressor with max_length, like zlib's.
-                self._sobj = _zstd.ZstdDecompressor()
-                self._decompress = self._zstd_stdlib
-            else:  # the zstandard package: no output bound per step
-                self._sobj = _zstd.ZstdDecompressor().decompressobj()
-                self._decompress = self._zstd_chunk
+            # One incremental decompressor with max_length, like zlib's.
+            self._sobj = _zstd.ZstdDecompressor()
+            self._decompress = self._zstd
         else:
             self._failed = True  # no decoder: keep the body raw, no error
 
@@ -122,10 +119,7 @@ class Decoder:
                 return
             yield out
 
-    def _zstd_chunk(self, data: bytes) -> Iterator[bytes]:
-        yield self._sobj.decompress(data)
-
-    def _zstd_stdlib(self, data: bytes) -> Iterator[bytes]:
+    def _zstd(self, data: bytes) -> Iterator[bytes]:
         sobj = self._sobj
         while not sobj.eof:  # bytes after the end of the frame are ignored, as for gzip
             yield sobj.decompress(data, self._room())

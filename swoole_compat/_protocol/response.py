@@ -78,10 +78,9 @@ def _new_connection(is_head: bool, upgrade_offer: bool) -> h11.Connection:
 class _ParsedHead:
     """What parsing one final head produced (see ``_HEAD_MEMO``); never handed out as is."""
 
-    __slots__ = (
-        "status", "headers", "has_lists", "set_cookies", "encoding", "connection_close", "event_stream",
-        "keep_alive_response", "has_length", "chunked", "length_value", "body_left",
-    )
+    __slots__ = ("headers", "has_lists", "set_cookies", "scalars")
+    # scalars: (status, encoding, connection_close, event_stream, keep_alive_response,
+    # has_length, chunked, _length_value, _body_left) of the reader, in that order.
 
 
 _HEAD_MEMO: dict[tuple[bytes, bool, bool, bool], _ParsedHead] = {}
@@ -551,16 +550,11 @@ class ResponseReader:
         elif headers is not None:
             headers = dict(headers)
         memo.headers = headers
-        memo.status = self.status
         memo.set_cookies = tuple(self.set_cookies)
-        memo.encoding = self.encoding
-        memo.connection_close = self.connection_close
-        memo.event_stream = self.event_stream
-        memo.keep_alive_response = self.keep_alive_response
-        memo.has_length = self.has_length
-        memo.chunked = self.chunked
-        memo.length_value = self._length_value
-        memo.body_left = self._body_left
+        memo.scalars = (
+            self.status, self.encoding, self.connection_close, self.event_stream, self.keep_alive_response,
+            self.has_length, self.chunked, self._length_value, self._body_left,
+        )  # fmt: skip
         if len(_HEAD_MEMO) >= _HEAD_MEMO_MAX:
             _HEAD_MEMO.clear()
         _HEAD_MEMO[key] = memo
@@ -580,16 +574,11 @@ class ResponseReader:
         elif headers is not None:
             headers = headers.copy()
         self.headers = headers
-        self.status = memo.status
         self.set_cookies = list(memo.set_cookies)
-        self.encoding = memo.encoding
-        self.connection_close = memo.connection_close
-        self.event_stream = memo.event_stream
-        self.keep_alive_response = memo.keep_alive_response
-        self.has_length = memo.has_length
-        self.chunked = memo.chunked
-        self._length_value = memo.length_value
-        self._body_left = memo.body_left
+        (
+            self.status, self.encoding, self.connection_close, self.event_stream, self.keep_alive_response,
+            self.has_length, self.chunked, self._length_value, self._body_left,
+        ) = memo.scalars  # fmt: skip
         self.head_done = True
         if self._body_left or self.chunked:
             return self._start_body(rest)

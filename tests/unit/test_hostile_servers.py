@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import brotli
 import pytest
+from support import raw
 from support.raw import read_request_head
 from support.ws import accept_key
 
@@ -559,3 +560,20 @@ def test_zstd_with_the_python_3_14_api_is_bounded_too(monkeypatch: pytest.Monkey
     pieces = [len(p) for p in decoder.pieces(bomb)]
     assert sum(pieces) == 32 * MIB and max(pieces) <= compression.PIECE_SIZE
     assert list(decoder.pieces(b"trailing junk")) == []
+
+
+async def test_zstd_body_without_a_bounded_decoder_is_kept_raw(raw_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deviation S15: before Python 3.14 no zstd decoder is used (not even the `zstandard`
+    package, whose steps are unbounded): the body arrives as sent, with no warning."""
+    from swoole_compat._protocol import compression
+
+    monkeypatch.setattr(compression, "_zstd", None)
+    body = b"(\xb5/\xfd not really zstd, kept as is"
+    response = b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    srv = await raw_server(raw.respond(response))
+    cli = Client("127.0.0.1", srv.port)
+    assert await cli.get("/") is True
+    assert cli.statusCode == 200
+    assert cli.body == body
+    assert "zstd" not in compression.ACCEPT_ENCODING
+    cli.close()
