@@ -78,16 +78,17 @@ async def run_both(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> dict[str, 
 
 
 @needs_extension
-async def test_large_bodies_from_aiohttp_with_keep_alive(http_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("unix", [False, True], ids=["tcp", "unix"])
+async def test_large_bodies_from_aiohttp_with_keep_alive(http_server: Any, monkeypatch: pytest.MonkeyPatch, unix: bool) -> None:
     async def big(request: web.Request) -> web.Response:
         size = int(request.query.get("size", len(BODY)))
         return web.Response(body=BODY[:size], content_type="application/octet-stream")
 
-    srv = await http_server(routes=[web.get("/big", big)])
+    srv = await http_server(routes=[web.get("/big", big)], unix=unix or None)
 
     async def scenario() -> dict[str, Any]:
         before = srv.connections
-        cli = Client("127.0.0.1", srv.port)
+        cli = Client(srv.client_host, srv.client_port)
         cli.set({"timeout": 10})
         results = []
         for size in (len(BODY), 256 * 1024 + 1, 100, MiB):
