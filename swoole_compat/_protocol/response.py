@@ -78,7 +78,7 @@ def _new_connection(is_head: bool, upgrade_offer: bool) -> h11.Connection:
 class _ParsedHead:
     """What parsing one final head produced (see ``_HEAD_MEMO``); never handed out as is."""
 
-    __slots__ = ("headers", "has_lists", "set_cookies", "scalars")
+    __slots__ = ("headers", "has_lists", "set_cookies", "scalars", "date_key")
     # scalars: (status, encoding, connection_close, event_stream, keep_alive_response,
     # has_length, chunked, _length_value, _body_left) of the reader, in that order.
 
@@ -94,6 +94,30 @@ body, are kept; h11 parses every other head, and a memoized one again when the b
 safe with event loops in several threads)."""
 _HEAD_MEMO_MAX = 64
 _HEAD_MEMO_MAX_HEAD = 8192
+
+_DATE_LINE = b"\r\nDate: "
+_DATE_VALUE = re.compile(rb"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+"""A ``Date`` value that h11 keeps exactly as it stands: visible ASCII, inner spaces only (a
+strict subset of h11's field-value, which also allows tabs, obs-text and surrounding OWS)."""
+
+
+def _dated_key(head: bytes, key: tuple[bytes, bool, bool, bool]) -> tuple[tuple[Any, ...], bytes] | None:
+    """The memo key of ``head`` with its ``Date`` value left out, and that value.
+
+    Servers repeat a response head byte for byte except for ``Date``, which changes once a
+    second. Heads equal but for the value of their first ``Date: `` line parse to the same
+    results but for that header's value, provided h11 takes the value as it stands (see
+    _DATE_VALUE); the memo keeps them under this key. None when the head has no such line.
+    """
+    start = head.find(_DATE_LINE)
+    if start < 0:
+        return None
+    start += len(_DATE_LINE)
+    end = head.find(b"\r\n", start)
+    value = head[start:end]
+    if _DATE_VALUE.fullmatch(value) is None:
+        return None
+    return (head[:start], head[end:], key[1], key[2], key[3]), value
 
 
 class ResponseError(Exception):
@@ -124,7 +148,7 @@ class ResponseReader:
         "encoding", "connection_close", "websocket", "ws_extensions", "event_stream", "keep_alive_response",
         "complete", "head_done", "truncated_success", "trailing_data", "chunked", "has_length", "_no_body",
         "_body_left", "_bypass", "_head_skip", "_head_fed", "_length_value", "_chunk_mode", "_chunk_left",
-        "_chunk_tail", "_chunk_line", "_memo_key", "_memo_head",
+        "_chunk_tail", "_chunk_line", "_memo_key", "_memo_dated", "_memo_head",
     )
 
     #: Body fast paths and the head memo; False gives the plain h11 pipeline (every byte
@@ -168,6 +192,7 @@ class ResponseReader:
         self._chunk_tail = b""
         self._chunk_line = b""
         self._memo_key: tuple[bytes, bool, bool, bool] | None = None  # a head to memoize once parsed
+        self._memo_dated: tuple[Any, ...] | None = None  # its key without the Date value, if any
         self._memo_head: bytes | None = None  # the memoized head used (h11 replays it if needed)
 
     def _h11(self) -> h11.Connection:
@@ -340,6 +365,12 @@ class ResponseReader:
                 memo = _HEAD_MEMO.get(key)
                 if memo is not None:
                     return self._apply_memo(memo, key[0])
+                dated = _dated_key(key[0], key)
+                if dated is not None:
+                    memo = _HEAD_MEMO.get(dated[0])
+                    if memo is not None:
+                        return self._apply_memo(memo, key[0], dated[1])
+                    self._memo_dated = dated[0]
                 self._memo_key = key
             if end > fed:
                 self._h11().receive_data(buf[fed:end])
@@ -514,7 +545,7 @@ class ResponseReader:
                     return pieces
                 # Deviation Q12: interim responses are skipped. Their heads are stepped over so
                 # the checks of the raw head look at the final one, and they share its 64 KiB.
-                self._memo_key = None  # the key was this interim head's: the final one is not kept
+                self._memo_key = self._memo_dated = None  # this interim head's: the final one is not kept
                 if self._head_buf is not None:
                     end = _BLANK_LINE.search(self._head_buf, self._head_skip)
                     self._head_skip = end.end() if end else len(self._head_buf)
@@ -555,13 +586,23 @@ class ResponseReader:
             self.status, self.encoding, self.connection_close, self.event_stream, self.keep_alive_response,
             self.has_length, self.chunked, self._length_value, self._body_left,
         )  # fmt: skip
-        if len(_HEAD_MEMO) >= _HEAD_MEMO_MAX:
+        memo.date_key = None
+        if len(_HEAD_MEMO) >= _HEAD_MEMO_MAX - 1:
             _HEAD_MEMO.clear()
         _HEAD_MEMO[key] = memo
+        dated = self._memo_dated
+        if dated is not None and headers is not None:
+            # Also for the same head with another Date value, if the header the value went
+            # to holds it alone (one Date line under that name).
+            date_key = "date" if self._lowercase else "Date"
+            if type(headers.get(date_key)) is str:
+                memo.date_key = date_key
+                _HEAD_MEMO[dated] = memo
 
-    def _apply_memo(self, memo: _ParsedHead, head: bytes) -> list[bytes]:
-        """The head is one parsed before: take its results (fresh containers) and start the
-        body as after an h11 ``Response`` event."""
+    def _apply_memo(self, memo: _ParsedHead, head: bytes, date: bytes | None = None) -> list[bytes]:
+        """The head is one parsed before (or, with ``date``, one equal to it but for that
+        ``Date`` value): take its results (fresh containers) and start the body as after an
+        h11 ``Response`` event."""
         buf = self._head_buf
         assert buf is not None
         rest = bytes(memoryview(buf)[len(head) :]) if len(buf) > len(head) else b""
@@ -573,6 +614,8 @@ class ResponseReader:
             headers = {k: list(v) if type(v) is list else v for k, v in headers.items()}  # type: ignore[union-attr]
         elif headers is not None:
             headers = headers.copy()
+        if date is not None:
+            headers[memo.date_key] = date.decode("ascii")  # type: ignore[index]
         self.headers = headers
         self.set_cookies = list(memo.set_cookies)
         (

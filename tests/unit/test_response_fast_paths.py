@@ -244,3 +244,95 @@ def test_memo_is_bounded() -> None:
         reader.feed(_head(f"X-Id: {i}", "Content-Length: 1") + b"x")
         assert reader.complete
         assert len(response_mod._HEAD_MEMO) <= response_mod._HEAD_MEMO_MAX
+
+
+# ------------------------------------------------------------------------------------------
+# heads that differ only in their Date value share a memo entry
+# ------------------------------------------------------------------------------------------
+
+DATED_BASE = (
+    "Server: nginx/1.22.1",
+    "Content-Type: text/plain",
+    "Content-Length: 2",
+    "Connection: keep-alive",
+)
+
+
+def _dated(date_line: str, *, position: int = 1, extra: tuple[str, ...] = ()) -> bytes:
+    lines = list(DATED_BASE)
+    lines.insert(position, date_line)
+    return _head(*lines, *extra) + b"ok"
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "Date: Thu, 26 Nov 2026 00:00:01 GMT",
+        "Date: x",
+        "Date: a  b",
+        "Date: a ",  # trailing OWS: h11 strips it (not taken from the memo)
+        "Date:  a",  # leading OWS
+        "Date: a\tb",
+        "Date: caf\xe9",  # obs-text once encoded (UTF-8): left to h11
+        "Date: ",
+        "Date: \x01",  # h11 rejects a control character: 7102
+        "date: Thu, 26 Nov 2026 00:00:01 GMT",
+        "DATE: Thu, 26 Nov 2026 00:00:01 GMT",
+    ],
+)
+@pytest.mark.parametrize("kwargs", [{}, {"lowercase": False}, {"method": "HEAD"}])
+def test_a_new_date_value_gives_the_results_of_a_full_parse(second: str, kwargs: dict[str, Any]) -> None:
+    first = _dated("Date: Wed, 25 Nov 2026 20:56:35 GMT")
+    _check([first], **dict(kwargs))  # fills the memo, the dated entry included
+    wire = _dated(second)
+    for chunks in ([wire], [wire[:40], wire[40:]]):
+        for eof in (False, True):
+            assert _observe(ResponseReader, chunks, eof, **dict(kwargs)) == _observe(PlainReader, chunks, eof, **dict(kwargs))
+
+
+def test_a_new_date_value_is_taken_from_the_memo() -> None:
+    first = _dated("Date: Wed, 25 Nov 2026 20:56:35 GMT")
+    ResponseReader("GET").feed(first)
+    reader = ResponseReader("GET")
+    assert reader.feed(_dated("Date: Thu, 26 Nov 2026 00:00:01 GMT")) == [b"ok"]
+    assert reader._memo_head is not None and reader._conn is None  # no h11 parse
+    assert reader.headers["date"] == "Thu, 26 Nov 2026 00:00:01 GMT"  # type: ignore[index]
+    assert list(reader.headers) == ["server", "date", "content-type", "content-length", "connection"]  # type: ignore[arg-type]
+    upper = ResponseReader("GET", lowercase=False)
+    upper.feed(first)
+    upper = ResponseReader("GET", lowercase=False)
+    upper.feed(_dated("Date: Fri, 27 Nov 2026 00:00:01 GMT"))
+    assert upper._memo_head is not None
+    assert upper.headers["Date"] == "Fri, 27 Nov 2026 00:00:01 GMT"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("Date: second line",),  # two Date lines: headers["date"] is a list, not memoized by date
+        ("date: second line",),
+        ("X-Date: Wed, 25 Nov 2026 20:56:35 GMT",),
+    ],
+)
+def test_heads_with_more_date_lines_stay_exact(extra: tuple[str, ...]) -> None:
+    for lowercase in (True, False):
+        response_mod._HEAD_MEMO.clear()
+        first = _dated("Date: Wed, 25 Nov 2026 20:56:35 GMT", extra=extra)
+        second = _dated("Date: Thu, 26 Nov 2026 00:00:01 GMT", extra=extra)
+        _check([first], lowercase=lowercase)
+        for wire in (second, _dated("Date: Thu, 26 Nov 2026 00:00:01 GMT", position=3, extra=extra)):
+            for eof in (False, True):
+                assert _observe(ResponseReader, [wire], eof, lowercase=lowercase) == _observe(
+                    PlainReader, [wire], eof, lowercase=lowercase
+                )
+
+
+def test_date_position_is_part_of_the_key() -> None:
+    """The same lines in another order are another head: never confused through the Date key."""
+    ResponseReader("GET").feed(_dated("Date: a", position=0))
+    for position in (1, 2, 3, 4):
+        wire = _dated("Date: b", position=position)
+        reader = ResponseReader("GET")
+        reader.feed(wire)
+        assert reader._memo_head is None  # parsed by h11
+        assert _observe(ResponseReader, [wire], True) == _observe(PlainReader, [wire], True)
