@@ -343,3 +343,20 @@ def test_bytesfill_hands_out_bytes_once_and_only_without_views() -> None:
     with pytest.raises(ValueError):
         _accel.BytesFill(-1)
     assert _accel.BytesFill(0).take() == b""
+
+
+@needs_extension
+async def test_cancelled_while_receiving_in_place(raw_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    response = head(MiB) + BODY[: 400 * 1024]
+    srv = await raw_server(raw.script(raw.read_head(), raw.send(response), raw.sleep(5), raw.close()))
+    spy = PathSpy(monkeypatch, True)
+    cli = Client("127.0.0.1", srv.port)
+    cli.set({"timeout": 10})
+    task = asyncio.ensure_future(cli.get("/"))
+    await asyncio.sleep(0.2)
+    assert spy.calls == 1  # waiting inside the in-place receive
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert cli.connected is False
+    assert cli._stream is None or cli._stream.closed
