@@ -8,15 +8,17 @@ optional); ``SWOOLE_COMPAT_NO_SPEEDUPS=1`` in the environment makes every name N
 from __future__ import annotations
 
 import os
+from types import ModuleType
 from typing import Any
 
-apply_mask: Any = None
-encode_masked: Any = None
-unmask_join: Any = None
-BytesFill: Any = None
-
+_ext: ModuleType | None = None
 if not os.environ.get("SWOOLE_COMPAT_NO_SPEEDUPS"):
     try:
-        from ._speedups import BytesFill, apply_mask, encode_masked, unmask_join  # noqa: F811
+        from . import _speedups as _ext
     except ImportError:  # no compiler at install time, or an older build
-        pass
+        _ext = None
+
+apply_mask: Any = getattr(_ext, "apply_mask", None)
+encode_masked: Any = getattr(_ext, "encode_masked", None)
+unmask_join: Any = getattr(_ext, "unmask_join", None)
+BytesFill: Any = getattr(_ext, "BytesFill", None)

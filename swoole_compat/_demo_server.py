@@ -341,8 +341,12 @@ class DemoServer:
             conn.send(
                 h11.InformationalResponse(
                     status_code=101,
-                    headers=[("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Accept", accept),
-                             ("Server", SERVER_NAME)],
+                    headers=[
+                        (b"Upgrade", b"websocket"),
+                        (b"Connection", b"Upgrade"),
+                        (b"Sec-WebSocket-Accept", accept),
+                        (b"Server", SERVER_NAME),
+                    ],
                 )
             )
         )
@@ -351,8 +355,10 @@ class DemoServer:
         ws = WSConnection(ConnectionType.SERVER, trailing_data=leftover)
         while True:
             for event in ws.events():
-                if isinstance(event, (TextMessage, BytesMessage)):
-                    writer.write(ws.send(type(event)(data=event.data, message_finished=event.message_finished)))
+                if isinstance(event, TextMessage):
+                    writer.write(ws.send(TextMessage(data=event.data, message_finished=event.message_finished)))
+                elif isinstance(event, BytesMessage):
+                    writer.write(ws.send(BytesMessage(data=event.data, message_finished=event.message_finished)))
                 elif isinstance(event, Ping):
                     writer.write(ws.send(event.response()))
                 elif isinstance(event, CloseConnection):

@@ -217,7 +217,7 @@ def php_bytes(v: object, where: str | None = None) -> bytes:
     if t is bytes:
         return v  # type: ignore[return-value]
     if t is str:
-        return v.encode(_ENC, _ERRORS)  # type: ignore[union-attr]
+        return v.encode(_ENC, _ERRORS)  # type: ignore[attr-defined]
     if isinstance(v, _BYTES_TYPES):
         return bytes(v)
     return _to_str(v, where, 4).encode(_ENC, _ERRORS)

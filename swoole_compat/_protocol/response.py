@@ -79,12 +79,18 @@ class _ParsedHead:
     """What parsing one final head produced (see ``_HEAD_MEMO``); never handed out as is."""
 
     __slots__ = ("headers", "has_lists", "set_cookies", "scalars", "date_key")
-    # scalars: (status, encoding, connection_close, event_stream, keep_alive_response,
-    # has_length, chunked, _length_value, _body_left) of the reader, in that order.
+    headers: dict[str, Any] | None
+    has_lists: bool  # some header has several values (a list to copy)
+    set_cookies: tuple[str, ...]
+    date_key: str | None  # the header a Date value goes to, when kept under the dated key
+    # (status, encoding, connection_close, event_stream, keep_alive_response, has_length,
+    # chunked, _length_value, _body_left) of the reader, in that order.
+    scalars: tuple[Any, ...]
 
 
-_HEAD_MEMO: dict[tuple[bytes, bool, bool, bool], _ParsedHead] = {}
-"""Parsed heads by (exact head bytes, lowercase_header, HEAD request, upgrade offered).
+_HEAD_MEMO: dict[tuple[Any, ...], _ParsedHead] = {}
+"""Parsed heads by (exact head bytes, lowercase_header, HEAD request, upgrade offered), and
+also by the head without its Date value (see :func:`_dated_key`).
 
 Parsing a head is a pure function of those: a head byte-identical to one parsed before (a
 server answering the same resource again; only ``Date`` changes, once a second) is not parsed
@@ -337,7 +343,7 @@ class ResponseReader:
     def _feed_all(self) -> list[bytes]:
         """The plain pipeline (``fast_paths`` off): every received byte goes through h11."""
         assert self._head_buf is not None
-        self._h11().receive_data(self._head_buf[self._head_fed :])
+        self._h11().receive_data(bytes(memoryview(self._head_buf)[self._head_fed :]))
         self._head_fed = len(self._head_buf)
         return self._drain()
 
@@ -373,7 +379,7 @@ class ResponseReader:
                     self._memo_dated = dated[0]
                 self._memo_key = key
             if end > fed:
-                self._h11().receive_data(buf[fed:end])
+                self._h11().receive_data(bytes(memoryview(buf)[fed:end]))
                 self._head_fed = end
             pieces += self._drain()
             if self._head_buf is None or self.complete or self._head_fed >= len(self._head_buf):
@@ -656,8 +662,11 @@ class ResponseReader:
             # Swoole answers 7102 keeping the lines before the offending one (client.md §7.2).
             raise self._fail(SW_ERROR_HTTP_INVALID_PROTOCOL)
         headers = self.headers
-        if headers is None and raw:
-            headers = self.headers = {}  # stays None without header lines
+        if headers is None:
+            if not raw:
+                headers = {}  # filled by nothing: self.headers stays None without header lines
+            else:
+                headers = self.headers = {}
         lowercase = self._lowercase
         seen_length = seen_chunked = False
         tokens: set[bytes] = set()

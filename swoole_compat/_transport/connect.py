@@ -349,6 +349,7 @@ async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool)
     if proxy is not None and use_ssl:
         _check_connect_head(target, setting)
     ctx = tls.build_context(setting) if use_ssl else None
+    family: int
     if target.is_unix:
         family, address = socket.AF_UNIX, target.address
     elif via is not None:

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import sys
 import warnings
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable, Coroutine
 
 from ..errors import SwooleError, SwooleException, SwooleWarning
 from ._common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, PROG, UsageError, eprint
@@ -23,7 +23,7 @@ from ._common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, PROG, UsageError
 __all__ = ["run", "COMMANDS", "UsageError"]
 
 
-def _command(name: str) -> Callable[[Any], Awaitable[int]]:
+def _command(name: str) -> Callable[[Any], Coroutine[Any, Any, int]]:
     if name in ("get", "post", "download"):
         from . import http
 

@@ -58,7 +58,7 @@ def run(fn: Callable[..., Awaitable[Any]], *args: Any) -> bool:
 
 def go(fn: Callable[..., Awaitable[Any]], *args: Any) -> int:
     """Start ``fn(*args)`` as a task in the running loop and return its coroutine id."""
-    task = asyncio.get_running_loop().create_task(fn(*args))
+    task: asyncio.Task[Any] = asyncio.ensure_future(fn(*args))
     _background.add(task)
     task.add_done_callback(_background.discard)
     cid = _task_ids[task] = next(_ids)

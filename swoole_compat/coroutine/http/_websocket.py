@@ -262,9 +262,10 @@ def push_nowait(client: Client, data: Any, opcode: Any, flags: Any) -> bool | No
         # FrameObject::pack only adds the mask: encode directly (same bytes as _pack).
         frame = frames.encode_frame(opcode, data, fin=True, mask=client._ws.mask)
     else:
-        frame = _pack(client, data, opcode, flags, SWOOLE_WEBSOCKET_CLOSE_NORMAL, "push")
-        if frame is None:
+        packed = _pack(client, data, opcode, flags, SWOOLE_WEBSOCKET_CLOSE_NORMAL, "push")
+        if packed is None:
             return False
+        frame = packed
     # _send() without its wait
     client._bind(False, True)
     try:
