@@ -20,7 +20,7 @@ from ..._protocol.compression import ACCEPT_ENCODING, Decoder, DecodedTooLarge
 from ..._protocol.multipart import FileSlice, NotAnArray
 from ..._protocol.response import ResponseError, ResponseReader
 from ..._transport import connect as _connect
-from ..._transport.errno import ECANCELED, ETIMEDOUT, TransportError, from_exception, strerror
+from ..._transport.errno import ETIMEDOUT, TransportError, from_exception, strerror
 from ..._transport.stream import Stream
 from ...errors import CLIENT, ClientException, SwooleError, SwooleException, logger, php_warning
 from .. import Socket, getcid
