@@ -121,8 +121,8 @@ def _dated_key(head: bytes, key: tuple[bytes, bool, bool, bool]) -> tuple[tuple[
     start += len(_DATE_LINE)
     end = head.find(b"\r\n", start)
     value = head[start:end]
-    if _DATE_VALUE.fullmatch(value) is None:
-        return None
+    if _DATE_VALUE.fullmatch(value) is None or head[end + 2 : end + 3] in (b" ", b"\t"):
+        return None  # not kept verbatim, or continued on the next line (obs-fold)
     return (head[:start], head[end:], key[1], key[2], key[3]), value
 
 

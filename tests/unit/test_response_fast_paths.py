@@ -315,6 +315,27 @@ def test_a_new_date_value_is_taken_from_the_memo() -> None:
     ],
 )
 def test_heads_with_more_date_lines_stay_exact(extra: tuple[str, ...]) -> None:
+    _more_date_lines(extra)
+
+
+def test_a_date_value_continued_on_the_next_line_is_parsed_by_h11() -> None:
+    """obs-fold: h11 joins "Date: a" and " b" into "a b"; the dated key must not apply."""
+    for lowercase in (True, False):
+        response_mod._HEAD_MEMO.clear()
+        first = _head("Server: x", "Date: Wed, 25 Nov 2026", " 20:56:35 GMT", "Content-Length: 2") + b"ok"
+        second = _head("Server: x", "Date: Thu, 26 Nov 2026", " 20:56:35 GMT", "Content-Length: 2") + b"ok"
+        for tab in (False, True):
+            if tab:
+                first, second = first.replace(b"\r\n ", b"\r\n\t"), second.replace(b"\r\n ", b"\r\n\t")
+            _check([first], lowercase=lowercase)
+            for eof in (False, True):
+                got = _observe(ResponseReader, [second], eof, lowercase=lowercase)
+                assert got == _observe(PlainReader, [second], eof, lowercase=lowercase)
+                key = "date" if lowercase else "Date"
+                assert got[-1]["headers"][key] == "Thu, 26 Nov 2026 20:56:35 GMT"
+
+
+def _more_date_lines(extra: tuple[str, ...]) -> None:
     for lowercase in (True, False):
         response_mod._HEAD_MEMO.clear()
         first = _dated("Date: Wed, 25 Nov 2026 20:56:35 GMT", extra=extra)
