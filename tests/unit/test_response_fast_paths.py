@@ -15,6 +15,8 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from swoole_compat._protocol import response as response_mod
 from swoole_compat._protocol.response import ResponseError, ResponseReader
@@ -357,3 +359,44 @@ def test_date_position_is_part_of_the_key() -> None:
         reader.feed(wire)
         assert reader._memo_head is None  # parsed by h11
         assert _observe(ResponseReader, [wire], True) == _observe(PlainReader, [wire], True)
+
+
+# Random heads that differ only in one Date value: the memo (exact and dated keys) must give
+# what h11 gives, whatever the lines around the Date line and whatever the value.
+_LINES = st.sampled_from(
+    [
+        "Server: x", "Content-Length: 2", "Content-Length: 2, 2", "Transfer-Encoding: chunked",
+        "Connection: close", "Connection: keep-alive", "Set-Cookie: a=1", "Content-Encoding: gzip",
+        "X-A: b", " folded", "\tfolded", "date: lower", "DATE:  shout ", "Date: second", "X-Date: x",
+    ]
+)  # fmt: skip
+_VALUES = st.one_of(
+    st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 ,:]{0,10}[A-Za-z0-9]", fullmatch=True),  # kept verbatim
+    st.text(st.sampled_from(list("aZ09 ,:\t\x01\x7f\xe9\u20ac")), max_size=12),
+)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    before=st.lists(_LINES, max_size=4),
+    after=st.lists(st.one_of(st.sampled_from([" folded", "\tfolded"]), _LINES), max_size=4),
+    first=_VALUES,
+    second=_VALUES,
+    separator=st.sampled_from(["Date: ", "Date: ", "Date:", "Date:  "]),
+    lowercase=st.booleans(),
+    chunked_body=st.booleans(),
+)
+def test_random_heads_differing_in_date(
+    before: list[str], after: list[str], first: str, second: str, separator: str, lowercase: bool, chunked_body: bool
+) -> None:
+    response_mod._HEAD_MEMO.clear()
+    body = b"2\r\nok\r\n0\r\n\r\n" if chunked_body else b"ok"
+
+    def wire(value: str) -> bytes:
+        lines = [*before, separator + value, *after]
+        return ("HTTP/1.1 200 OK\r\n" + "".join(f"{line}\r\n" for line in lines) + "\r\n").encode() + body
+
+    _observe(ResponseReader, [wire(first)], False, lowercase=lowercase)  # fills the memo
+    for eof in (False, True):
+        got = _observe(ResponseReader, [wire(second)], eof, lowercase=lowercase)
+        assert got == _observe(PlainReader, [wire(second)], eof, lowercase=lowercase)
