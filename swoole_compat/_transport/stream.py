@@ -140,6 +140,17 @@ class _FillProtocol(asyncio.BufferedProtocol):
         self.main.resume_writing()
 
 
+_FILLABLE_TRANSPORTS = ("asyncio.selector_events", "asyncio.sslproto")
+
+
+def _fillable(transport: asyncio.BaseTransport) -> bool:
+    """Whether ``transport`` receives into a ``BufferedProtocol``'s buffer once
+    ``set_protocol`` gives it one: asyncio's selector socket transport (TCP, UNIX) calls
+    ``recv_into()`` on it, and its TLS transport decrypts straight into it (``SSLObject.read``
+    with a buffer). Other loops' transports (uvloop) keep the chunk path."""
+    return type(transport).__module__ in _FILLABLE_TRANSPORTS
+
+
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_exception(TransportError(ETIMEDOUT))
@@ -167,6 +178,7 @@ class Stream:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
         self._poller: Any = None  # select.poll() for is_alive(), made on first use
+        self._fillable = _fillable(transport)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -208,6 +220,7 @@ class Stream:
         if transport is None:  # pragma: no cover - only when the transport closed meanwhile
             raise TransportError(ECONNRESET)
         self.transport = transport  # type: ignore[assignment]
+        self._fillable = _fillable(transport)
         # start_tls does not call connection_made again: the protocol must learn the new
         # transport itself (flow control and eof_received consult it).
         self._protocol.transport = transport  # type: ignore[assignment]
@@ -300,10 +313,10 @@ class Stream:
 
     @property
     def can_fill(self) -> bool:
-        """True when :meth:`fill` and :meth:`read_bytes_in_place` can receive in place (the
-        default loop's plain TCP or UNIX transport, which switches to a ``BufferedProtocol``
-        on ``set_protocol``, and the C extension's ``BytesFill``)."""
-        return BytesFill is not None and bool(self._protocol.read_size) and not self.closed
+        """True when :meth:`fill` and :meth:`read_bytes_in_place` can receive in place: the
+        C extension's ``BytesFill`` is there and the transport is one of asyncio's own (see
+        :func:`_fillable`)."""
+        return BytesFill is not None and self._fillable and not self.closed
 
     async def read_bytes_in_place(
         self, head: list[bytes], head_size: int, due: int, deadline: float | None = None

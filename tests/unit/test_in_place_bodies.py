@@ -78,17 +78,20 @@ async def run_both(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> dict[str, 
 
 
 @needs_extension
-@pytest.mark.parametrize("unix", [False, True], ids=["tcp", "unix"])
-async def test_large_bodies_from_aiohttp_with_keep_alive(http_server: Any, monkeypatch: pytest.MonkeyPatch, unix: bool) -> None:
+@pytest.mark.parametrize("kind", ["tcp", "unix", "tls"])
+async def test_large_bodies_from_aiohttp_with_keep_alive(
+    http_server: Any, monkeypatch: pytest.MonkeyPatch, kind: str, tls_server_context: Any
+) -> None:
     async def big(request: web.Request) -> web.Response:
         size = int(request.query.get("size", len(BODY)))
         return web.Response(body=BODY[:size], content_type="application/octet-stream")
 
-    srv = await http_server(routes=[web.get("/big", big)], unix=unix or None)
+    options: dict[str, Any] = {"unix": True} if kind == "unix" else {"ssl": tls_server_context} if kind == "tls" else {}
+    srv = await http_server(routes=[web.get("/big", big)], **options)
 
     async def scenario() -> dict[str, Any]:
         before = srv.connections
-        cli = Client(srv.client_host, srv.client_port)
+        cli = Client(srv.client_host, srv.client_port, kind == "tls")
         cli.set({"timeout": 10})
         results = []
         for size in (len(BODY), 256 * 1024 + 1, 100, MiB):
@@ -139,8 +142,9 @@ def head(length: int, *extra: bytes) -> bytes:
 
 @needs_extension
 @pytest.mark.parametrize("first", [0, 1, 4096, 300 * 1024])
+@pytest.mark.parametrize("use_tls", [False, True], ids=["plain", "tls"])
 async def test_body_split_into_uneven_writes_then_keep_alive(
-    raw_server: Any, monkeypatch: pytest.MonkeyPatch, first: int
+    raw_server: Any, monkeypatch: pytest.MonkeyPatch, first: int, use_tls: bool, tls_server_context: Any
 ) -> None:
     body = BODY[:MiB]
     pieces = [body[first : first + 70_001], body[first + 70_001 : -5], body[-5:]]
@@ -155,11 +159,11 @@ async def test_body_split_into_uneven_writes_then_keep_alive(
                 writer.write(piece)
                 await writer.drain()
 
-    srv = await raw_server(handler)
+    srv = await raw_server(handler, ssl=tls_server_context if use_tls else None)
 
     async def scenario() -> dict[str, Any]:
         before = srv.connections
-        cli = Client("127.0.0.1", srv.port)
+        cli = Client("127.0.0.1", srv.port, use_tls)
         cli.set({"timeout": 10})
         runs = []
         for _ in range(2):
@@ -175,12 +179,18 @@ async def test_body_split_into_uneven_writes_then_keep_alive(
 
 @needs_extension
 @pytest.mark.parametrize("connection", [b"keep-alive", b"close"])
-async def test_body_cut_short_by_the_server(raw_server: Any, monkeypatch: pytest.MonkeyPatch, connection: bytes) -> None:
+@pytest.mark.parametrize("use_tls", [False, True], ids=["plain", "tls"])
+async def test_body_cut_short_by_the_server(
+    raw_server: Any, monkeypatch: pytest.MonkeyPatch, connection: bytes, use_tls: bool, tls_server_context: Any
+) -> None:
     response = head(MiB, b"Connection: " + connection) + BODY[: 600 * 1024]
-    srv = await raw_server(raw.script(raw.read_head(), raw.send(response[:5000]), raw.sleep(0.01), raw.send(response[5000:]), raw.close()))
+    srv = await raw_server(
+        raw.script(raw.read_head(), raw.send(response[:5000]), raw.sleep(0.01), raw.send(response[5000:]), raw.close()),
+        ssl=tls_server_context if use_tls else None,
+    )
 
     async def scenario() -> dict[str, Any]:
-        cli = Client("127.0.0.1", srv.port)
+        cli = Client("127.0.0.1", srv.port, use_tls)
         cli.set({"timeout": 10})
         result = await cli.get("/")
         return {"result": result, **outcome(cli)}
@@ -194,12 +204,17 @@ async def test_body_cut_short_by_the_server(raw_server: Any, monkeypatch: pytest
 
 
 @needs_extension
-async def test_body_stalls_past_the_timeout(raw_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("use_tls", [False, True], ids=["plain", "tls"])
+async def test_body_stalls_past_the_timeout(
+    raw_server: Any, monkeypatch: pytest.MonkeyPatch, use_tls: bool, tls_server_context: Any
+) -> None:
     response = head(MiB) + BODY[: 400 * 1024]
-    srv = await raw_server(raw.script(raw.read_head(), raw.send(response), raw.sleep(5), raw.close()))
+    srv = await raw_server(
+        raw.script(raw.read_head(), raw.send(response), raw.sleep(5), raw.close()), ssl=tls_server_context if use_tls else None
+    )
 
     async def scenario() -> dict[str, Any]:
-        cli = Client("127.0.0.1", srv.port)
+        cli = Client("127.0.0.1", srv.port, use_tls)
         loop = asyncio.get_running_loop()
         start = loop.time()
         cli.set({"timeout": 0.3})
@@ -360,3 +375,40 @@ async def test_cancelled_while_receiving_in_place(raw_server: Any, monkeypatch: 
         await task
     assert cli.connected is False
     assert cli._stream is None or cli._stream.closed
+
+
+@needs_extension
+@pytest.mark.parametrize("via", ["connect_proxy", "socks5"])
+async def test_large_bodies_through_proxies(
+    http_server: Any,
+    connect_proxy: Any,
+    socks5_proxy: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tls_server_context: Any,
+    via: str,
+) -> None:
+    """TLS started inside an HTTP CONNECT tunnel (start_tls on the connected socket) and plain
+    HTTP over SOCKS5: both transports receive in place."""
+
+    async def big(request: web.Request) -> web.Response:
+        return web.Response(body=BODY)
+
+    use_tls = via == "connect_proxy"
+    srv = await http_server(routes=[web.get("/big", big)], ssl=tls_server_context if use_tls else None)
+    proxy = await (connect_proxy() if use_tls else socks5_proxy())
+
+    async def scenario() -> dict[str, Any]:
+        cli = Client("127.0.0.1", srv.port, use_tls)
+        if use_tls:
+            cli.set({"timeout": 10, "http_proxy_host": "127.0.0.1", "http_proxy_port": proxy.port})
+        else:
+            cli.set({"timeout": 10, "socks5_host": "127.0.0.1", "socks5_port": proxy.port})
+        runs = []
+        for _ in range(2):
+            assert await cli.get("/big") is True, (cli.errCode, cli.errMsg)
+            assert cli.body == BODY
+            runs.append(outcome(cli))
+        cli.close()
+        return {"runs": runs}
+
+    await run_both(monkeypatch, scenario)
