@@ -712,6 +712,21 @@ class FrameParser:
             return _make_frame(h.b0, True, _unmask_join(self._take_parts(h.payload_len), key))
         return _raw_frame(h, self._take(need))
 
+    def payload_due(self) -> int:
+        """Payload bytes of the current frame still to come, when the caller may receive them
+        itself (an unmasked frame whose header is parsed and whose payload is incomplete):
+        it takes the payload's first bytes with :meth:`take_buffered` and feeds the whole
+        payload back as one chunk, which :meth:`next_frame` then returns without a copy.
+        0 otherwise."""
+        h = self._pending
+        if h is None or h.b1 & 0x80 or self._error is not None:
+            return 0
+        return max(h.payload_len - self._size, 0)
+
+    def take_buffered(self) -> list[bytes | memoryview]:
+        """Consume every buffered byte (views of the received chunks); see :meth:`payload_due`."""
+        return self._take_parts(self._size) if self._size else []
+
     def _fail(self, exc: FrameError) -> None:
         # Upstream clears its read buffer and closes; drop what we hold and stay failed.
         self._chunks.clear()

@@ -12,7 +12,7 @@ import select
 import socket
 import ssl
 from collections import deque
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .._accel import BytesFill
 from .errno import EBADF, ECONNRESET, ETIMEDOUT, TransportError, from_exception
@@ -179,6 +179,8 @@ class Stream:
         self._timer_when = 0.0
         self._poller: Any = None  # select.poll() for is_alive(), made on first use
         self._fillable = _fillable(transport)
+        #: Bytes the last :meth:`fill` wrote into its view (also when it raised).
+        self.filled = 0
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -319,7 +321,7 @@ class Stream:
         return BytesFill is not None and self._fillable and not self.closed
 
     async def read_bytes_in_place(
-        self, head: list[bytes], head_size: int, due: int, deadline: float | None = None
+        self, head: Sequence[bytes | memoryview], head_size: int, due: int, deadline: float | None = None
     ) -> tuple[bytes | None, int]:
         """``b"".join(head)`` followed by the next ``due`` received bytes, as one new
         ``bytes`` that the socket receives into directly (see ``BytesFill`` in
@@ -328,8 +330,9 @@ class Stream:
         faults, which were half its cost.
 
         Returns ``(data, received)``, ``received`` counting the bytes of ``due`` that arrived;
-        ``data`` is None when fewer than ``due`` arrived (EOF). Raises like :meth:`read`.
-        Only where :attr:`can_fill` is true.
+        ``data`` is None when fewer than ``due`` arrived (EOF). Raises like :meth:`read`; on
+        any exception ``head`` and the bytes received after it are put back (:meth:`unread`),
+        so the stream reads on as if nothing had been taken. Only where :attr:`can_fill` is true.
         """
         target = BytesFill(head_size + due)
         view = memoryview(target)
@@ -340,6 +343,11 @@ class Stream:
         part = view[head_size:]
         try:
             received = await self.fill(part, deadline)
+        except BaseException:
+            # Timeout, error, cancellation: what was received stays readable, in order (a
+            # WebSocket recv() that times out keeps its connection and its partial frame).
+            self.unread(bytes(view[: head_size + self.filled]))
+            raise
         finally:
             part.release()
             view.release()
@@ -351,13 +359,13 @@ class Stream:
         """Receive exactly ``len(view)`` bytes into ``view`` (what is buffered first, then
         straight from the socket, with no intermediate ``bytes``); fewer only at EOF. Returns
         the number of bytes written. Raises :class:`TransportError` like :meth:`read` (110
-        past ``deadline``); the stream then stays usable for nothing but closing.
+        past ``deadline``); :attr:`filled` then tells how many bytes of ``view`` were written.
 
         Only where :attr:`can_fill` is true. Nothing after the last byte of ``view`` is read.
         """
         proto = self._protocol
         size = len(view)
-        pos = 0
+        pos = self.filled = 0
         chunks = proto.chunks
         while chunks and pos < size:
             chunk = chunks.popleft()
@@ -367,6 +375,7 @@ class Stream:
             proto.buffered -= take
             if take < len(chunk):
                 chunks.appendleft(chunk[take:])
+        self.filled = pos
         if pos == size:
             return pos
         if proto.error is not None:
@@ -384,6 +393,7 @@ class Stream:
         try:
             await self.wait_readable(deadline)
         finally:
+            self.filled = pos + filler.filled
             proto.read_waiter = None
             self._read_deadline = None
             filler.view = None

@@ -412,3 +412,167 @@ async def test_large_bodies_through_proxies(
         return {"runs": runs}
 
     await run_both(monkeypatch, scenario)
+
+
+# ------------------------------------------------------------------------------------------
+# WebSocket: large frame payloads received in place
+# ------------------------------------------------------------------------------------------
+
+
+class WsPathSpy:
+    """Counts in-place payload receptions; ``enabled=False`` switches the path off."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, enabled: bool) -> None:
+        from swoole_compat.coroutine.http import _websocket
+
+        self.calls = 0
+        if not enabled:
+            monkeypatch.setattr(stream_mod, "BytesFill", None)
+        original = _websocket._payload_in_place
+
+        async def spy(*args: Any) -> Any:
+            self.calls += 1
+            return await original(*args)
+
+        monkeypatch.setattr(_websocket, "_payload_in_place", spy)
+
+
+async def ws_both(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> Any:
+    results = {}
+    for enabled in (True, False):
+        with monkeypatch.context() as patch:
+            spy = WsPathSpy(patch, enabled)
+            results[enabled] = await scenario()
+            if enabled:
+                assert spy.calls >= 1, "the in-place path was not taken"
+    assert results[True] == results[False]
+    return results[True]
+
+
+def frame_view(frame: Any) -> Any:
+    if frame is False or frame == "":
+        return frame
+    return (frame.opcode, frame.flags, frame.finish, frame.data)
+
+
+@needs_extension
+@pytest.mark.parametrize("deflate", [False, True], ids=["plain", "deflate"])
+async def test_ws_large_messages(ws_server: Any, monkeypatch: pytest.MonkeyPatch, deflate: bool) -> None:
+    big = BODY[: 2 * MiB]
+
+    async def handler(conn: Any) -> None:
+        while True:
+            message = await conn.recv_message()
+            if message is None:
+                return
+            size = int(message.text)
+            await conn.send_message(big[:size], 2, fragments=[size // 3, size // 3] if size > MiB else 1)
+            await conn.send_message(b"small", 2)
+
+    srv = await ws_server(handler, deflate=deflate)
+
+    async def scenario() -> list[Any]:
+        cli = Client("127.0.0.1", srv.port)
+        cli.set({"timeout": 10, "websocket_compression": deflate, "package_max_length": 8 * MiB})
+        assert await cli.upgrade("/") is True
+        out = []
+        for size in (MiB, 2 * MiB, 300 * 1024, 1000):
+            assert await cli.push(str(size)) is True
+            frame = await cli.recv()
+            assert frame, (size, cli.errCode, cli.errMsg)
+            assert frame.data == big[:size]
+            out.append(frame_view(frame))
+            out.append(frame_view(await cli.recv()))
+        cli.close()
+        return out
+
+    result = await ws_both(monkeypatch, scenario)
+    assert result[-1][3] == b"small"
+
+
+@needs_extension
+async def test_ws_timeout_mid_payload_keeps_the_partial_frame(ws_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support.ws import encode_frame
+
+    payload = BODY[:MiB]
+    wire = encode_frame(2, payload)
+
+    async def handler(conn: Any) -> None:
+        await conn.send_raw(wire[: 300 * 1024])
+        await asyncio.sleep(0.6)
+        await conn.send_raw(wire[300 * 1024 :])
+        await conn.send_binary(b"after")
+        await conn.recv_frame(timeout=5)
+
+    srv = await ws_server(handler)
+
+    async def scenario() -> list[Any]:
+        cli = Client("127.0.0.1", srv.port)
+        cli.set({"timeout": 10})
+        assert await cli.upgrade("/") is True
+        first = await cli.recv(0.3)
+        state = (first, cli.errCode, cli.connected)
+        frame = await cli.recv(5)
+        after = await cli.recv(5)
+        cli.close()
+        return [state, frame_view(frame), frame_view(after)]
+
+    result = await ws_both(monkeypatch, scenario)
+    assert result[0] == (False, ETIMEDOUT, True)
+    assert result[1][3] == payload and result[2][3] == b"after"
+
+
+@needs_extension
+async def test_ws_cancelled_mid_payload_then_received(ws_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support.ws import encode_frame
+
+    payload = BODY[:MiB]
+    wire = encode_frame(2, payload)
+
+    async def handler(conn: Any) -> None:
+        await conn.send_raw(wire[: 400 * 1024])
+        await asyncio.sleep(0.5)
+        await conn.send_raw(wire[400 * 1024 :])
+        await conn.recv_frame(timeout=5)
+
+    srv = await ws_server(handler)
+
+    async def scenario() -> list[Any]:
+        cli = Client("127.0.0.1", srv.port)
+        cli.set({"timeout": 10})
+        assert await cli.upgrade("/") is True
+        task = asyncio.ensure_future(cli.recv(5))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        frame = await cli.recv(5)
+        cli.close()
+        return [frame_view(frame)]
+
+    result = await ws_both(monkeypatch, scenario)
+    assert result[0][3] == payload
+
+
+@needs_extension
+async def test_ws_peer_closes_mid_payload(ws_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support.ws import encode_frame
+
+    wire = encode_frame(2, BODY[:MiB])
+
+    async def handler(conn: Any) -> None:
+        await conn.send_raw(wire[: 500 * 1024])
+        await asyncio.sleep(0.05)
+        conn.close()
+
+    srv = await ws_server(handler)
+
+    async def scenario() -> list[Any]:
+        cli = Client("127.0.0.1", srv.port)
+        cli.set({"timeout": 10})
+        assert await cli.upgrade("/") is True
+        frame = await cli.recv(5)
+        return [frame_view(frame), cli.connected, cli.errCode]
+
+    result = await ws_both(monkeypatch, scenario)
+    assert result[0] == "" and result[1] is False

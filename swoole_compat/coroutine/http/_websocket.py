@@ -319,6 +319,21 @@ async def _auto_reply(stream: Stream, opcode: int, payload: bytes) -> None:
         pass  # upstream ignores the result of automatic replies
 
 
+IN_PLACE_PAYLOAD_MIN = 256 * 1024
+"""Frame payloads with at least this much still to come are received in place."""
+
+
+async def _payload_in_place(stream: Stream, parser: frames.FrameParser, due: int, deadline: float | None) -> bytes:
+    """The rest of the pending frame's payload, received straight into one ``bytes`` with the
+    parser's buffered first bytes in front (see ``Stream.read_bytes_in_place``); fed back to
+    the parser, it is the frame's payload without a join. ``b""`` when the peer closed first.
+    On timeout, error or cancellation the bytes go back to the stream, so a later ``recv()``
+    goes on with the same partial frame, as after an ordinary read."""
+    head = parser.take_buffered()
+    data, _ = await stream.read_bytes_in_place(head, sum(len(p) for p in head), due, deadline)
+    return data if data is not None else b""
+
+
 async def recv(client: Client, timeout: float) -> Any:
     """``recv()`` in WebSocket mode (websocket.md §4)."""
     stream = client._live_stream()
@@ -365,9 +380,14 @@ async def recv(client: Client, timeout: float) -> Any:
                     frames_seen = asm.frames_processed
                     deadline = None if wait is None else loop.time() + wait
                 try:
-                    # stream.read(), without its coroutine: wait on the future itself.
-                    while (data := stream.read_nowait()) is None:
-                        await stream.wait_readable(deadline)
+                    due = asm.parser.payload_due()
+                    if due >= IN_PLACE_PAYLOAD_MIN and stream.can_fill:
+                        data = await _payload_in_place(stream, asm.parser, due, deadline)
+                    else:
+                        # stream.read(), without its coroutine: wait on the future itself.
+                        while (received := stream.read_nowait()) is None:
+                            await stream.wait_readable(deadline)
+                        data = received
                 except TransportError as exc:
                     client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
                     if exc.code != ETIMEDOUT:
