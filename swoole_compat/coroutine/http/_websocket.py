@@ -188,17 +188,27 @@ def _not_connected(client: Client) -> bool:
 
 async def _send(client: Client, stream: Stream, frame: bytes) -> bool:
     """Write one frame; on failure set the socket error, statusCode -3 and close."""
+    result = _write_nowait(client, stream, frame)
+    return await drain_after_push(client) if result is None else result
+
+
+def _write_nowait(client: Client, stream: Stream, frame: bytes) -> bool | None:
+    """Write one frame, bound for writing meanwhile: True when written, False after a failure
+    (socket error, statusCode -3, closed), None when the transport is over its high-water mark
+    and the caller must finish with :func:`drain_after_push` (still bound until then)."""
     client._bind(False, True)
     try:
         if stream.write_nowait(frame):
-            # Over the high-water mark: wait, with write_timeout from now.
-            await stream.drain(client._write_deadline())
+            return None
     except TransportError as exc:
         client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
         client._close_connection(reset=True)
-        return False
-    finally:
         client._unbind(False, True)
+        return False
+    except BaseException:
+        client._unbind(False, True)
+        raise
+    client._unbind(False, True)
     return True
 
 
@@ -223,8 +233,8 @@ async def push(client: Client, data: Any, opcode: Any, flags: Any) -> bool:
 
 
 async def drain_after_push(client: Client) -> bool:
-    """The end of a push() whose frame went over the transport's high-water mark: wait for
-    it to drain (write_timeout from now), still bound for writing."""
+    """The end of a write whose frame went over the transport's high-water mark: wait for
+    it to drain (write_timeout from now), still bound for writing; unbinds."""
     try:
         stream = client._stream
         assert stream is not None
@@ -266,21 +276,7 @@ def push_nowait(client: Client, data: Any, opcode: Any, flags: Any) -> bool | No
         if packed is None:
             return False
         frame = packed
-    # _send() without its wait
-    client._bind(False, True)
-    try:
-        if stream.write_nowait(frame):
-            return None  # still bound: drain_after_push() unbinds
-    except TransportError as exc:
-        client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
-        client._close_connection(reset=True)
-        client._unbind(False, True)
-        return False
-    except BaseException:
-        client._unbind(False, True)
-        raise
-    client._unbind(False, True)
-    return True
+    return _write_nowait(client, stream, frame)
 
 
 async def ping(client: Client, data: Any) -> bool:
