@@ -32,19 +32,22 @@ BODY = random.Random(7).randbytes(3 * MiB + 123)
 
 
 class PathSpy:
-    """Counts the in-place receptions; ``enabled=False`` switches the path off."""
+    """Counts the calls of the in-place path (``owner.name``: ``Stream.read_bytes_in_place``
+    for bodies, ``_websocket._payload_in_place`` for frames); ``enabled=False`` switches it off."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, enabled: bool) -> None:
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, enabled: bool, owner: Any = Stream, name: str = "read_bytes_in_place"
+    ) -> None:
         self.calls = 0
         if not enabled:
             monkeypatch.setattr(stream_mod, "BytesFill", None)
-        original = Stream.read_bytes_in_place
+        original = getattr(owner, name)
 
-        async def spy(stream: Stream, *args: Any, **kwargs: Any) -> Any:
+        async def spy(*args: Any, **kwargs: Any) -> Any:
             self.calls += 1
-            return await original(stream, *args, **kwargs)
+            return await original(*args, **kwargs)
 
-        monkeypatch.setattr(Stream, "read_bytes_in_place", spy)
+        monkeypatch.setattr(owner, name, spy)
 
 
 def outcome(cli: Client) -> dict[str, Any]:
@@ -58,13 +61,14 @@ def outcome(cli: Client) -> dict[str, Any]:
     }
 
 
-async def run_both(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> dict[str, Any]:
-    """Run ``scenario(spy)`` in place and then with the path off; return the in-place result
-    after checking both agree and that the in-place run used the path."""
+async def run_both(monkeypatch: pytest.MonkeyPatch, scenario: Any, *spied: Any) -> Any:
+    """Run ``scenario()`` in place and then with the path off; return the in-place result
+    after checking both agree and that the in-place run used the path (``spied``: the
+    ``owner, name`` of :class:`PathSpy`)."""
     results = {}
     for enabled in (True, False):
         with monkeypatch.context() as patch:
-            spy = PathSpy(patch, enabled)
+            spy = PathSpy(patch, enabled, *spied)
             results[enabled] = await scenario()
             if enabled:
                 assert spy.calls >= 1, "the in-place path was not taken"
@@ -419,34 +423,32 @@ async def test_large_bodies_through_proxies(
 # ------------------------------------------------------------------------------------------
 
 
-class WsPathSpy:
-    """Counts in-place payload receptions; ``enabled=False`` switches the path off."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, enabled: bool) -> None:
-        from swoole_compat.coroutine.http import _websocket
-
-        self.calls = 0
-        if not enabled:
-            monkeypatch.setattr(stream_mod, "BytesFill", None)
-        original = _websocket._payload_in_place
-
-        async def spy(*args: Any) -> Any:
-            self.calls += 1
-            return await original(*args)
-
-        monkeypatch.setattr(_websocket, "_payload_in_place", spy)
-
-
 async def ws_both(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> Any:
-    results = {}
-    for enabled in (True, False):
-        with monkeypatch.context() as patch:
-            spy = WsPathSpy(patch, enabled)
-            results[enabled] = await scenario()
-            if enabled:
-                assert spy.calls >= 1, "the in-place path was not taken"
-    assert results[True] == results[False]
-    return results[True]
+    from swoole_compat.coroutine.http import _websocket
+
+    return await run_both(monkeypatch, scenario, _websocket, "_payload_in_place")
+
+
+def frame_sent_in_two(payload: bytes, split: int, pause: float, *, then_close: bool = False, after: bytes | None = None) -> Any:
+    """A WebSocket handler sending one BINARY frame of ``payload``: ``split`` bytes of it,
+    a pause, then the rest (or, with ``then_close``, closing instead), then ``after`` as a
+    second frame; it waits for the client's next frame before returning."""
+    from support.ws import encode_frame
+
+    wire = encode_frame(2, payload)
+
+    async def handler(conn: Any) -> None:
+        await conn.send_raw(wire[:split])
+        await asyncio.sleep(pause)
+        if then_close:
+            conn.close()
+            return
+        await conn.send_raw(wire[split:])
+        if after is not None:
+            await conn.send_binary(after)
+        await conn.recv_frame(timeout=5)
+
+    return handler
 
 
 def frame_view(frame: Any) -> Any:
@@ -492,19 +494,8 @@ async def test_ws_large_messages(ws_server: Any, monkeypatch: pytest.MonkeyPatch
 
 @needs_extension
 async def test_ws_timeout_mid_payload_keeps_the_partial_frame(ws_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from support.ws import encode_frame
-
     payload = BODY[:MiB]
-    wire = encode_frame(2, payload)
-
-    async def handler(conn: Any) -> None:
-        await conn.send_raw(wire[: 300 * 1024])
-        await asyncio.sleep(0.6)
-        await conn.send_raw(wire[300 * 1024 :])
-        await conn.send_binary(b"after")
-        await conn.recv_frame(timeout=5)
-
-    srv = await ws_server(handler)
+    srv = await ws_server(frame_sent_in_two(payload, 300 * 1024, 0.6, after=b"after"))
 
     async def scenario() -> list[Any]:
         cli = Client("127.0.0.1", srv.port)
@@ -524,18 +515,8 @@ async def test_ws_timeout_mid_payload_keeps_the_partial_frame(ws_server: Any, mo
 
 @needs_extension
 async def test_ws_cancelled_mid_payload_then_received(ws_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from support.ws import encode_frame
-
     payload = BODY[:MiB]
-    wire = encode_frame(2, payload)
-
-    async def handler(conn: Any) -> None:
-        await conn.send_raw(wire[: 400 * 1024])
-        await asyncio.sleep(0.5)
-        await conn.send_raw(wire[400 * 1024 :])
-        await conn.recv_frame(timeout=5)
-
-    srv = await ws_server(handler)
+    srv = await ws_server(frame_sent_in_two(payload, 400 * 1024, 0.5))
 
     async def scenario() -> list[Any]:
         cli = Client("127.0.0.1", srv.port)
@@ -556,16 +537,7 @@ async def test_ws_cancelled_mid_payload_then_received(ws_server: Any, monkeypatc
 
 @needs_extension
 async def test_ws_peer_closes_mid_payload(ws_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from support.ws import encode_frame
-
-    wire = encode_frame(2, BODY[:MiB])
-
-    async def handler(conn: Any) -> None:
-        await conn.send_raw(wire[: 500 * 1024])
-        await asyncio.sleep(0.05)
-        conn.close()
-
-    srv = await ws_server(handler)
+    srv = await ws_server(frame_sent_in_two(BODY[:MiB], 500 * 1024, 0.05, then_close=True))
 
     async def scenario() -> list[Any]:
         cli = Client("127.0.0.1", srv.port)
