@@ -393,9 +393,13 @@ class ResponseReader:
     def body_received(self, nbytes: int) -> None:
         """``nbytes`` (at most :meth:`body_bytes_due`) more body bytes arrived, received by
         the caller straight into its own buffer: counted as :meth:`feed` would count them."""
-        left = self._body_left or 0
-        if not self._bypass or nbytes > left:
+        if not self._bypass or nbytes > (self._body_left or 0):
             raise ValueError("body_received(): more bytes than the body has left")
+        self._count_body(nbytes)
+
+    def _count_body(self, nbytes: int) -> None:
+        """``nbytes`` (at most what is left) more bytes of a Content-Length body arrived."""
+        left = self._body_left or 0
         if nbytes < left:
             self._body_left = left - nbytes
             return
@@ -428,13 +432,11 @@ class ResponseReader:
         premature EOF still goes through h11 (``feed_eof``), whose length reader is still open."""
         left = self._body_left or 0
         size = len(data)
-        if size < left:
-            self._body_left = left - size
+        if size <= left:
+            self._count_body(size)
             return [data]
-        self._body_left = 0
-        self._bypass = False
-        self.complete = True
-        return [data if size == left else data[:left]]
+        self._count_body(left)
+        return [data[:left]]
 
     def _feed_chunked(self, data: bytes) -> list[bytes]:
         """Chunked body bytes, h11 being parked at the start of a chunk-size line.
