@@ -258,11 +258,8 @@ class Stream:
         proto = self._protocol
         chunks = proto.chunks
         if not chunks:
-            if proto.error is not None:
-                raise proto.error
-            if proto.eof or self.closed:
-                if self.closed and not proto.lost:
-                    raise TransportError(EBADF)
+            if proto.error is not None or proto.eof or self.closed:
+                self._raise_if_failed()
                 return b""
             return None
         if len(chunks) == 1:
@@ -381,11 +378,8 @@ class Stream:
         self.filled = pos
         if pos == size:
             return pos
-        if proto.error is not None:
-            raise proto.error
-        if proto.eof or self.closed:
-            if self.closed and not proto.lost:
-                raise TransportError(EBADF)
+        if proto.error is not None or proto.eof or self.closed:
+            self._raise_if_failed()
             return pos
         if proto.paused_reading:
             proto.paused_reading = False
@@ -407,11 +401,18 @@ class Stream:
             except BufferError:  # pragma: no cover - a slice outlived its read
                 pass
         pos += filler.filled
-        if pos < size and proto.error is not None:
-            raise proto.error
-        if pos < size and self.closed and not proto.lost:
-            raise TransportError(EBADF)
+        if pos < size:
+            self._raise_if_failed()
         return pos
+
+    def _raise_if_failed(self) -> None:
+        """Nothing more will be received: raise the connection's error, or EBADF when it was
+        closed on our side; return at a plain EOF (the peer closed)."""
+        proto = self._protocol
+        if proto.error is not None:
+            raise proto.error
+        if self.closed and not proto.lost:
+            raise TransportError(EBADF)
 
     def unread(self, data: bytes) -> None:
         """Put ``data`` back in front of the receive buffer."""
