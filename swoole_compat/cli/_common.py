@@ -12,7 +12,7 @@ import json
 import sys
 from dataclasses import dataclass
 from typing import Any, Mapping, TextIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..coroutine.http import Client
 
@@ -63,15 +63,21 @@ class Endpoint:
         return name if self.port == _DEFAULT_PORTS[self.scheme] else f"{name}:{self.port}"
 
 
-def parse_url(url: str, *, websocket: bool = False, unix_socket: str | None = None) -> Endpoint:
-    """Split ``url``; a URL without ``scheme://`` is taken as ``http://`` (``ws://`` for ``ws``)."""
+def _split(url: str, default_scheme: str, what: str) -> tuple[str, SplitResult, int | None]:
+    """``url`` (``default_scheme://`` added when it has no scheme), its parts and its port;
+    a malformed one (a bad port, say) is a :class:`UsageError` naming it as ``what``."""
     if "://" not in url:
-        url = ("ws://" if websocket else "http://") + url
+        url = f"{default_scheme}://{url}"
     try:
         parts = urlsplit(url)
-        port = parts.port
+        return url, parts, parts.port
     except ValueError as exc:
-        raise UsageError(f"invalid URL {url!r}: {exc}") from None
+        raise UsageError(f"invalid {what} {url!r}: {exc}") from None
+
+
+def parse_url(url: str, *, websocket: bool = False, unix_socket: str | None = None) -> Endpoint:
+    """Split ``url``; a URL without ``scheme://`` is taken as ``http://`` (``ws://`` for ``ws``)."""
+    url, parts, port = _split(url, "ws" if websocket else "http", "URL")
     scheme = parts.scheme.lower()
     allowed = ("ws", "wss", "http", "https") if websocket else ("http", "https")
     if scheme not in allowed:
@@ -134,13 +140,7 @@ def parse_set_options(items: list[str]) -> dict[str, Any]:
 
 def proxy_options(proxy: str) -> dict[str, Any]:
     """``--proxy http://[user:pass@]host:port`` or ``socks5://…`` → ``set()`` options."""
-    if "://" not in proxy:
-        proxy = "http://" + proxy
-    try:
-        parts = urlsplit(proxy)
-        port = parts.port
-    except ValueError as exc:
-        raise UsageError(f"invalid proxy {proxy!r}: {exc}") from None
+    proxy, parts, port = _split(proxy, "http", "proxy")
     scheme = parts.scheme.lower()
     if not parts.hostname:
         raise UsageError(f"no host in proxy {proxy!r}")
