@@ -714,9 +714,6 @@ async def _sw_bodies(ctx: Ctx, m: Meter, key: str, reps: int, header: tuple[str,
     cli.close()
 
 
-async def sw_3(ctx: Ctx, m: Meter) -> None:
-    await _sw_bodies(ctx, m, "big", ctx.sizes["big_reps"], None)
-
 
 async def sw_4(ctx: Ctx, m: Meter) -> None:
     cli = _sw_client(ctx)
@@ -731,9 +728,6 @@ async def sw_4(ctx: Ctx, m: Meter) -> None:
     os.unlink(out)
     cli.close()
 
-
-async def sw_5(ctx: Ctx, m: Meter) -> None:
-    await _sw_bodies(ctx, m, "text", ctx.sizes["text_reps"], ("content-encoding", "gzip"))
 
 
 async def sw_6(ctx: Ctx, m: Meter) -> None:
@@ -765,16 +759,7 @@ async def _sw_ws(ctx: Ctx, m: Meter, n: int, size: int) -> None:
     await cli.disconnect()
 
 
-async def sw_7(ctx: Ctx, m: Meter) -> None:
-    await _sw_ws(ctx, m, ctx.sizes["ws_small_n"], ctx.sizes["ws_small_size"])
 
-
-async def sw_8(ctx: Ctx, m: Meter) -> None:
-    await _sw_ws(ctx, m, ctx.sizes["ws_big_n"], ctx.sizes["ws_big_size"])
-
-
-async def sw_9(ctx: Ctx, m: Meter) -> None:
-    await _sw_bodies(ctx, m, "chunked", ctx.sizes["chunked_reps"], ("transfer-encoding", "chunked"))
 
 
 # -- aiohttp ------------------------------------------------------------------------------------
@@ -833,9 +818,6 @@ async def _ah_bodies(ctx: Ctx, m: Meter, key: str, reps: int, header: tuple[str,
             del body
 
 
-async def ah_3(ctx: Ctx, m: Meter) -> None:
-    await _ah_bodies(ctx, m, "big", ctx.sizes["big_reps"], None)
-
 
 async def ah_4(ctx: Ctx, m: Meter) -> None:
     f = ctx.files["huge"]
@@ -851,9 +833,6 @@ async def ah_4(ctx: Ctx, m: Meter) -> None:
     verify_file(out, f, "download")
     os.unlink(out)
 
-
-async def ah_5(ctx: Ctx, m: Meter) -> None:
-    await _ah_bodies(ctx, m, "text", ctx.sizes["text_reps"], ("Content-Encoding", "gzip"))
 
 
 async def ah_6(ctx: Ctx, m: Meter) -> None:
@@ -889,16 +868,7 @@ async def _ah_ws(ctx: Ctx, m: Meter, n: int, size: int) -> None:
             m.stop(n, n * size)
 
 
-async def ah_7(ctx: Ctx, m: Meter) -> None:
-    await _ah_ws(ctx, m, ctx.sizes["ws_small_n"], ctx.sizes["ws_small_size"])
 
-
-async def ah_8(ctx: Ctx, m: Meter) -> None:
-    await _ah_ws(ctx, m, ctx.sizes["ws_big_n"], ctx.sizes["ws_big_size"])
-
-
-async def ah_9(ctx: Ctx, m: Meter) -> None:
-    await _ah_bodies(ctx, m, "chunked", ctx.sizes["chunked_reps"], ("Transfer-Encoding", "chunked"))
 
 
 # -- httpx --------------------------------------------------------------------------------------
@@ -954,9 +924,6 @@ async def _hx_bodies(ctx: Ctx, m: Meter, key: str, reps: int, header: tuple[str,
             del body, r
 
 
-async def hx_3(ctx: Ctx, m: Meter) -> None:
-    await _hx_bodies(ctx, m, "big", ctx.sizes["big_reps"], None)
-
 
 async def hx_4(ctx: Ctx, m: Meter) -> None:
     f = ctx.files["huge"]
@@ -973,9 +940,6 @@ async def hx_4(ctx: Ctx, m: Meter) -> None:
     os.unlink(out)
 
 
-async def hx_5(ctx: Ctx, m: Meter) -> None:
-    await _hx_bodies(ctx, m, "text", ctx.sizes["text_reps"], ("content-encoding", "gzip"))
-
 
 async def hx_6(ctx: Ctx, m: Meter) -> None:
     f = ctx.files["big"]
@@ -989,14 +953,29 @@ async def hx_6(ctx: Ctx, m: Meter) -> None:
             check(r.status_code == 200 and r.content == b"ok\n", f"upload: {r.status_code} {r.content[:40]!r}")
 
 
-async def hx_9(ctx: Ctx, m: Meter) -> None:
-    await _hx_bodies(ctx, m, "chunked", ctx.sizes["chunked_reps"], ("transfer-encoding", "chunked"))
+
+Runner = Callable[[Ctx, Meter], Any]
 
 
-RUNNERS: dict[str, dict[int, Callable[[Ctx, Meter], Any]]] = {
-    "swoole_compat": {1: sw_1, 2: sw_2, 3: sw_3, 4: sw_4, 5: sw_5, 6: sw_6, 7: sw_7, 8: sw_8, 9: sw_9},
-    "aiohttp": {1: ah_1, 2: ah_2, 3: ah_3, 4: ah_4, 5: ah_5, 6: ah_6, 7: ah_7, 8: ah_8, 9: ah_9},
-    "httpx": {1: hx_1, 2: hx_2, 3: hx_3, 4: hx_4, 5: hx_5, 6: hx_6, 9: hx_9},
+def _common_scenarios(bodies: Callable[..., Any], ws: Callable[..., Any] | None) -> dict[int, Runner]:
+    """Scenarios 3, 5 and 9 (and 7, 8 given ``ws``) as the same calls of one client's body
+    loop (``bodies(ctx, m, file key, repetitions, expected header)``; header names in lower
+    case, which every client's header lookup accepts) and WebSocket loop (``ws(ctx, m, n, size)``)."""
+    table: dict[int, Runner] = {
+        3: lambda ctx, m: bodies(ctx, m, "big", ctx.sizes["big_reps"], None),
+        5: lambda ctx, m: bodies(ctx, m, "text", ctx.sizes["text_reps"], ("content-encoding", "gzip")),
+        9: lambda ctx, m: bodies(ctx, m, "chunked", ctx.sizes["chunked_reps"], ("transfer-encoding", "chunked")),
+    }
+    if ws is not None:
+        table[7] = lambda ctx, m: ws(ctx, m, ctx.sizes["ws_small_n"], ctx.sizes["ws_small_size"])
+        table[8] = lambda ctx, m: ws(ctx, m, ctx.sizes["ws_big_n"], ctx.sizes["ws_big_size"])
+    return table
+
+
+RUNNERS: dict[str, dict[int, Runner]] = {
+    "swoole_compat": {1: sw_1, 2: sw_2, 4: sw_4, 6: sw_6, **_common_scenarios(_sw_bodies, _sw_ws)},
+    "aiohttp": {1: ah_1, 2: ah_2, 4: ah_4, 6: ah_6, **_common_scenarios(_ah_bodies, _ah_ws)},
+    "httpx": {1: hx_1, 2: hx_2, 4: hx_4, 6: hx_6, **_common_scenarios(_hx_bodies, None)},
 }
 
 
