@@ -107,14 +107,15 @@ _DATE_VALUE = re.compile(rb"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 strict subset of h11's field-value, which also allows tabs, obs-text and surrounding OWS)."""
 
 
-def _dated_key(head: bytes, key: tuple[bytes, bool, bool, bool]) -> tuple[tuple[Any, ...], bytes] | None:
-    """The memo key of ``head`` with its ``Date`` value left out, and that value.
+def _dated_key(key: tuple[bytes, bool, bool, bool]) -> tuple[tuple[Any, ...], bytes] | None:
+    """The memo key ``key`` (head, options) with the head's ``Date`` value left out, and that value.
 
     Servers repeat a response head byte for byte except for ``Date``, which changes once a
     second. Heads equal but for the value of their first ``Date: `` line parse to the same
     results but for that header's value, provided h11 takes the value as it stands (see
     _DATE_VALUE); the memo keeps them under this key. None when the head has no such line.
     """
+    head = key[0]
     start = head.find(_DATE_LINE)
     if start < 0:
         return None
@@ -371,7 +372,7 @@ class ResponseReader:
                 memo = _HEAD_MEMO.get(key)
                 if memo is not None:
                     return self._apply_memo(memo, key[0])
-                dated = _dated_key(key[0], key)
+                dated = _dated_key(key)
                 if dated is not None:
                     memo = _HEAD_MEMO.get(dated[0])
                     if memo is not None:
