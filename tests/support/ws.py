@@ -47,6 +47,7 @@ import asyncio
 import base64
 import hashlib
 import inspect
+import re
 import struct
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
@@ -88,6 +89,7 @@ __all__ = [
     "pushing",
     "read_frame",
     "silent",
+    "switching_protocols",
     "ws_server",
 ]
 
@@ -109,6 +111,17 @@ _DEFLATE_TAIL = b"\x00\x00\xff\xff"
 def accept_key(key: str) -> str:
     """``Sec-WebSocket-Accept`` for ``Sec-WebSocket-Key`` ``key`` (RFC 6455 section 4.2.2)."""
     return base64.b64encode(hashlib.sha1((key + WS_GUID).encode("latin-1")).digest()).decode()
+
+
+def switching_protocols(request_head: bytes) -> bytes:
+    """A minimal ``101 Switching Protocols`` head answering the raw upgrade request
+    ``request_head`` (for scripted raw servers; :class:`WSServer` writes its own)."""
+    key = re.search(rb"Sec-WebSocket-Key: (\S+)", request_head)
+    assert key is not None, request_head
+    return (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + accept_key(key.group(1).decode()).encode() + b"\r\n\r\n"
+    )
 
 
 def apply_mask(data: bytes, key: bytes) -> bytes:

@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.fuzz_inputs import cut, cuts, frame_stream, response_bytes, set_cookie_values, ws_frame
 from support.raw import raw_server, read_request_head
-from support.ws import accept_key
+from support.ws import switching_protocols
 
 from swoole_compat.constants import SWOOLE_WEBSOCKET_FLAG_RSV1
 from swoole_compat.coroutine.http import Client
@@ -337,12 +337,7 @@ async def _serve_bytes(data: bytes, sizes: list[int], hold: bool, upgrade: bool)
             head = await read_request_head(reader)
             out = data
             if upgrade:
-                key = re.search(rb"Sec-WebSocket-Key: (\S+)", head)
-                assert key is not None
-                out = (
-                    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    b"Sec-WebSocket-Accept: " + accept_key(key.group(1).decode()).encode() + b"\r\n\r\n" + data
-                )
+                out = switching_protocols(head) + data
             for piece in cut(out, sizes):
                 writer.write(piece)
                 await writer.drain()

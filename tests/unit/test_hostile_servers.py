@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import gzip
 import os
-import re
 import tracemalloc
 import types
 import zlib
@@ -24,7 +23,7 @@ import brotli
 import pytest
 from support import raw
 from support.raw import read_request_head
-from support.ws import accept_key
+from support.ws import switching_protocols
 
 from swoole_compat.coroutine.http import Client
 from swoole_compat.websocket import Frame
@@ -332,12 +331,7 @@ async def test_body_exactly_at_the_limit_is_kept(raw_server: Any) -> None:
 async def _ws_client(raw_server: Any, frame: bytes, settings: dict[str, Any] | None = None) -> Client:
     async def handler(reader: Any, writer: Any) -> None:
         head = await read_request_head(reader)
-        key = re.search(rb"Sec-WebSocket-Key: (\S+)", head)
-        assert key is not None
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept_key(key.group(1).decode()).encode() + b"\r\n\r\n"
-        )
+        writer.write(switching_protocols(head))
         await writer.drain()
         await asyncio.sleep(0.05)
         writer.write(frame)
@@ -382,12 +376,7 @@ async def test_websocket_endless_fragments_stop_at_package_max_length(raw_server
 
     async def handler(reader: Any, writer: Any) -> None:
         head = await read_request_head(reader)
-        key = re.search(rb"Sec-WebSocket-Key: (\S+)", head)
-        assert key is not None
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept_key(key.group(1).decode()).encode() + b"\r\n\r\n" + start_frame
-        )
+        writer.write(switching_protocols(head) + start_frame)
         await endless(writer, b"", lambda: fragment, cap=256 * MIB)
 
     srv = await raw_server(handler)
@@ -432,12 +421,7 @@ async def test_slowloris_websocket_frame_ends_at_the_recv_timeout(raw_server: An
 
     async def handler(reader: Any, writer: Any) -> None:
         head = await read_request_head(reader)
-        key = re.search(rb"Sec-WebSocket-Key: (\S+)", head)
-        assert key is not None
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept_key(key.group(1).decode()).encode() + b"\r\n\r\n"
-        )
+        writer.write(switching_protocols(head))
         try:
             for byte in b"\x81\x7e\x01\x00" + b"y" * 256:
                 writer.write(bytes([byte]))
@@ -491,12 +475,7 @@ async def test_file_upload_to_a_server_that_never_reads_ends_at_write_timeout(ra
 async def test_websocket_push_to_a_peer_that_never_reads_ends_at_write_timeout(raw_server: Any) -> None:
     async def handler(reader: Any, writer: Any) -> None:
         head = await read_request_head(reader)
-        key = re.search(rb"Sec-WebSocket-Key: (\S+)", head)
-        assert key is not None
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept_key(key.group(1).decode()).encode() + b"\r\n\r\n"
-        )
+        writer.write(switching_protocols(head))
         await writer.drain()
         await asyncio.sleep(30)
 
