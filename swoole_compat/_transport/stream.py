@@ -247,9 +247,13 @@ class Stream:
             try:
                 await self.wait_readable(deadline)
             finally:
-                self._protocol.read_waiter = None
-                self._read_deadline = None
+                self.end_wait()
         return data
+
+    def end_wait(self) -> None:
+        """Forget the wait begun by :meth:`wait_readable` (call it when that wait ends, in any way)."""
+        self._protocol.read_waiter = None
+        self._read_deadline = None
 
     def read_nowait(self) -> bytes | None:
         """What :meth:`read` returns when it need not wait (data, ``b""`` at EOF, or raises);

@@ -137,13 +137,13 @@ async def test_endless_interim_responses_end_with_7102(raw_server: Any) -> None:
     "first",
     [
         pytest.param(b"", id="chunk-size-digits"),
-        pytest.param(b"5;", id="chunk-extension"),
         pytest.param(b"0\r\n", id="trailer-line"),
+        pytest.param(b"0\r\nX: ", id="trailer-value"),
     ],
 )
 async def test_endless_chunk_size_line_ends_with_7102(raw_server: Any, first: bytes) -> None:
-    """A chunk-size line (or its extension, or a trailer line) that never ends: h11's 64 KiB
-    bound on an incomplete line ends it with 7102, headers kept."""
+    """A chunk size that never ends overflows llhttp's size (7102); a trailer line that never
+    ends passes the 64 KiB trailer budget (safety deviation S18): 7102, headers kept."""
     head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + first
     filler = b"f" if not first else b"a"
     with traced() as peak:
@@ -152,6 +152,30 @@ async def test_endless_chunk_size_line_ends_with_7102(raw_server: Any, first: by
     assert_closed_failure(cli, 7102, -3)
     assert cli.headers == {"transfer-encoding": "chunked"}
     assert took < 2.0 and peak.bytes < 8 * MIB
+
+
+async def test_endless_chunk_extension_streams_until_the_timeout(raw_server: Any) -> None:
+    """llhttp streams a chunk extension without keeping it (Swoole sets no callback for it):
+    an endless one costs no memory and ends at the response timeout (-2/110), as upstream."""
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;"
+
+    async def handler(reader: Any, writer: Any) -> None:
+        await read_request_head(reader)
+        writer.write(head)
+        try:
+            for _ in range(1000):  # 64 MiB at most, over 10 s at least: past the 1 s timeout
+                writer.write(b"a" * 65536)
+                await writer.drain()
+                await asyncio.sleep(0.01)
+        except (ConnectionError, OSError):
+            pass
+
+    with traced() as peak:
+        cli, ok, took = await get_once(raw_server, handler, {"timeout": 1})
+    assert ok is False
+    assert_closed_failure(cli, 110, -2)
+    assert cli.headers == {"transfer-encoding": "chunked"}
+    assert 0.5 < took < 5.0 and peak.bytes < 8 * MIB
 
 
 # --------------------------------------------------------------------------- bodies

@@ -33,7 +33,7 @@ BODY = random.Random(7).randbytes(3 * MiB + 123)
 
 class PathSpy:
     """Counts the calls of the in-place path (``owner.name``: ``Stream.read_bytes_in_place``
-    for bodies, ``_websocket._payload_in_place`` for frames); ``enabled=False`` switches it off."""
+    for bodies, ``HTTPConnection._payload_in_place`` for frames); ``enabled=False`` switches it off."""
 
     def __init__(
         self, monkeypatch: pytest.MonkeyPatch, enabled: bool, owner: Any = Stream, name: str = "read_bytes_in_place"
@@ -378,7 +378,7 @@ async def test_cancelled_while_receiving_in_place(raw_server: Any, monkeypatch: 
     with pytest.raises(asyncio.CancelledError):
         await task
     assert cli.connected is False
-    assert cli._stream is None or cli._stream.closed
+    assert cli._conn is None or cli._conn.closed
 
 
 @needs_extension
@@ -424,9 +424,9 @@ async def test_large_bodies_through_proxies(
 
 
 async def ws_both(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> Any:
-    from swoole_compat.coroutine.http import _websocket
+    from swoole_compat._connection.http11 import HTTPConnection
 
-    return await run_both(monkeypatch, scenario, _websocket, "_payload_in_place")
+    return await run_both(monkeypatch, scenario, HTTPConnection, "_payload_in_place")
 
 
 def frame_sent_in_two(payload: bytes, split: int, pause: float, *, then_close: bool = False, after: bytes | None = None) -> Any:

@@ -220,13 +220,13 @@ async def test_write_nowait_reports_the_need_to_drain() -> None:
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70000])
 def test_push_fast_path_encodes_what_pack_encodes(monkeypatch: pytest.MonkeyPatch, mask: bool, opcode: int, size: int) -> None:
     monkeypatch.setattr(frames, "_random_key", lambda: b"\x01\x02\x03\x04")
-    cli = Client("127.0.0.1", 1)
-    cli.set({"websocket_mask": mask})
-    cli._ws_session = _websocket.Session(False, 1 << 20)
+    settings = _websocket.Settings()
+    settings.apply({"websocket_mask": mask})
+    session = _websocket.Session(False, 1 << 20)
     data = os.urandom(size)
-    slow = _websocket._pack(cli, data, opcode, FIN, 1000, "push")
-    fast = frames.encode_frame(opcode, data, fin=True, mask=cli._ws.mask)
-    assert fast == slow
+    slow = _websocket.pack(session, settings, data, opcode, FIN, 1000, "push")
+    fast = _websocket.push_frame(session, settings, data, opcode, FIN)
+    assert fast == slow == frames.encode_frame(opcode, data, fin=True, mask=mask)
 
 
 def test_masking_keys_are_fresh_per_frame_and_per_process() -> None:

@@ -1,20 +1,22 @@
-"""WebSocket side of the client (websocket.md): settings, upgrade, push, recv, ping, disconnect.
+"""WebSocket side of the façade (websocket.md): settings, the upgrade check, frames to push,
+and what ``recv()`` returns.
 
-Kept apart from the HTTP façade so the protocol logic reads on its own; frames are built and
-parsed by :mod:`swoole_compat._protocol.frames`.
+This module talks to the connection (:class:`swoole_compat._connection.HTTPConnection`), never
+to the HTTP part of the façade: each function takes the connection and the WebSocket state and
+returns an outcome that :class:`~swoole_compat.coroutine.http.client.Client` turns into PHP
+results (``errCode``, ``statusCode``, closing). Frames are built and parsed by
+:mod:`swoole_compat._protocol.frames`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import re
+from typing import Any, NamedTuple
 
 from ..._php import php_float, php_int, php_truthy
 from ..._protocol import frames, handshake
-from ..._transport import connect as _connect
-from ..._transport.errno import ETIMEDOUT, TransportError, strerror
-from ..._transport.stream import Stream
+from ..._connection import HTTPConnection
+from ..._transport.errno import ETIMEDOUT, TransportError
 from ...constants import (
     PACKAGE_MAX_LENGTH_DEFAULT,
     SWOOLE_ERROR_CLIENT_NO_CONNECTION as SW_ERROR_CLIENT_NO_CONNECTION,
@@ -42,11 +44,6 @@ HANDSHAKE_FAILED_MESSAGE = "websocket handshake failed: invalid Upgrade/Connecti
 PUSH_WITHOUT_HANDSHAKE = "websocket handshake failed, cannot push data"
 PACK_FAILED_MESSAGE = "websocket frame pack failed"
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..._protocol.response import ResponseReader
-    from .client import Client
-
-
 class Settings:
     """WebSocket options of ``set()`` (client.md §4.2)."""
 
@@ -68,12 +65,12 @@ class Settings:
         self.open_ping_frame = False
         self.open_pong_frame = False
         self.subprotocol = ""
-        #: (stream, limit) set by a set() on a live connection (see :func:`_package_max_length`).
-        self.live_package_max_length: tuple[Stream, int] | None = None
-        #: (stream, seconds or None) when a set() on a live connection changed its read timeout.
-        self.live_read_timeout: tuple[Stream, float | None] | None = None
+        #: (connection, limit) set by a set() on a live connection (see :func:`package_max_length`).
+        self.live_package_max_length: tuple[HTTPConnection, int] | None = None
+        #: (connection, seconds or None) when a set() on a live connection changed its read timeout.
+        self.live_read_timeout: tuple[HTTPConnection, float | None] | None = None
 
-    def apply(self, opts: dict[Any, Any], stream: Stream | None = None) -> None:
+    def apply(self, opts: dict[Any, Any], stream: HTTPConnection | None = None) -> None:
         if stream is not None:
             # php_swoole_socket_set() on the live socket: a dict without the key resets the
             # limit to 2 MiB (client.md §4.3); the merged ``setting`` counts only at connect.
@@ -132,14 +129,14 @@ def _size_option(value: Any) -> int:
 _size_last: tuple[Any, int] = (_SIZE_RE, PACKAGE_MAX_LENGTH_DEFAULT)
 
 
-def _package_max_length(client: Client) -> int:
+def package_max_length(settings: Settings, conn: HTTPConnection | None, setting: dict[Any, Any] | None) -> int:
     """The frame/message limit of the current connection: the merged ``setting`` applied at
     connect, unless a later ``set()`` on this same connection re-applied the option."""
     global _size_last
-    live = client._ws.live_package_max_length
-    if live is not None and client._stream is not None and live[0] is client._stream:
+    live = settings.live_package_max_length
+    if live is not None and conn is not None and live[0] is conn:
         return live[1]
-    value = (client.setting or {}).get("package_max_length")
+    value = (setting or {}).get("package_max_length")
     last = _size_last  # read per recv(): the last (immutable) value's result is kept
     if value is last[0]:
         return last[1]
@@ -149,118 +146,64 @@ def _package_max_length(client: Client) -> int:
     return size
 
 
-async def upgrade(client: Client, path: str) -> bool:
-    """Send the handshake and enter WebSocket mode on a valid 101 (websocket.md §1)."""
-    client._defer = False  # permanently (W2)
-    key = handshake.generate_key()
-    client.requestHeaders = handshake.apply_upgrade_headers(
-        client.requestHeaders if isinstance(client.requestHeaders, dict) else None,
-        key,
-        compression=client._ws.compression,
+def upgrade_headers(request_headers: Any, compression: bool) -> dict[Any, Any]:
+    """``Client::upgrade``: the request headers with the handshake headers and a new key."""
+    return handshake.apply_upgrade_headers(
+        request_headers if isinstance(request_headers, dict) else None,
+        handshake.generate_key(),
+        compression=compression,
     )
-    client.requestMethod = "GET"
-    return await client._exec(path, upgrade=True)
 
 
-def on_upgrade_response(client: Client, reader: ResponseReader) -> bool:
-    """Called by the façade for a complete 101 carrying the ``websocket`` token."""
+def verify_upgrade(
+    status: int, headers: Any, request_headers: Any, *, compression_offered: bool, limit: int, trailing: bytes
+) -> Session | None:
+    """``websocket_verify_server_handshake``: the session of a valid 101, else None."""
     check = handshake.check_upgrade_response(
-        reader.status, client.headers, client.requestHeaders, compression_offered=client._ws.compression
+        status, headers, request_headers, compression_offered=compression_offered
     )
     if not check.verified:
-        client._set_error(SW_ERROR_WEBSOCKET_HANDSHAKE_FAILED, HANDSHAKE_FAILED_MESSAGE, ESTATUS_SERVER_RESET)
-        client._close_connection(reset=True)
-        return False
-    session = Session(check.compression, _package_max_length(client))
-    if reader.trailing_data:
-        session.assembler.feed(reader.trailing_data)
-    client._ws_session = session
-    client._websocket = True
-    client._reset_request_state()
-    return True
+        return None
+    session = Session(check.compression, limit)
+    if trailing:
+        session.assembler.feed(trailing)
+    return session
 
 
-def _not_connected(client: Client) -> bool:
-    client.errCode = SW_ERROR_CLIENT_NO_CONNECTION
-    client.errMsg = strerror(SW_ERROR_CLIENT_NO_CONNECTION)
-    return False
+class Outcome(NamedTuple):
+    """What a WebSocket call returns and what it does to the client.
+
+    ``error`` is ``(errCode, errMsg, statusCode)`` to set (None: leave them), ``close`` whether
+    the connection is closed, ``warning`` a PHP warning to emit first."""
+
+    value: Any
+    error: tuple[int, str, int] | None = None
+    close: bool = False
+    warning: str | None = None
 
 
-async def _send(client: Client, stream: Stream, frame: bytes) -> bool:
-    """Write one frame; on failure set the socket error, statusCode -3 and close."""
-    result = _write_nowait(client, stream, frame)
-    return await drain_after_push(client) if result is None else result
-
-
-def _write_nowait(client: Client, stream: Stream, frame: bytes) -> bool | None:
-    """Write one frame, bound for writing meanwhile: True when written, False after a failure
-    (socket error, statusCode -3, closed), None when the transport is over its high-water mark
-    and the caller must finish with :func:`drain_after_push` (still bound until then)."""
-    client._bind(False, True)
-    try:
-        if stream.write_nowait(frame):
-            return None
-    except TransportError as exc:
-        client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
-        client._close_connection(reset=True)
-        client._unbind(False, True)
-        return False
-    except BaseException:
-        client._unbind(False, True)
-        raise
-    client._unbind(False, True)
-    return True
-
-
-def _pack(client: Client, data: Any, opcode: Any, flags: Any, code: int, method: str) -> bytes | None:
-    session = client._ws_session
+def pack(
+    session: Session | None,
+    settings: Settings,
+    data: Any,
+    opcode: Any,
+    flags: Any,
+    code: int,
+    method: str,
+    stacklevel: int = 4,
+) -> bytes | None:
+    """``FrameObject::pack`` with the client's mask and negotiated compression; None when it
+    fails (the warning is already emitted; the caller sets 8505 "websocket frame pack failed")."""
     add = 0
-    if client._ws.mask:
+    if settings.mask:
         add |= SWOOLE_WEBSOCKET_FLAG_MASK
     if session is not None and session.compression:
         add |= SWOOLE_WEBSOCKET_FLAG_COMPRESS
-    frame = pack_frame(data, opcode, flags, code, where=f"{CLIENT}::{method}", mask_key=None, add_flags=add, stacklevel=5)
-    if frame is None:
-        client.errCode = SW_ERROR_WEBSOCKET_PACK_FAILED
-        client.errMsg = PACK_FAILED_MESSAGE
-    return frame
+    return pack_frame(data, opcode, flags, code, where=f"{CLIENT}::{method}", mask_key=None, add_flags=add, stacklevel=stacklevel)
 
 
-async def push(client: Client, data: Any, opcode: Any, flags: Any) -> bool:
-    """``push()`` (websocket.md §3.1)."""
-    result = push_nowait(client, data, opcode, flags)
-    return await drain_after_push(client) if result is None else result
-
-
-async def drain_after_push(client: Client) -> bool:
-    """The end of a write whose frame went over the transport's high-water mark: wait for
-    it to drain (write_timeout from now), still bound for writing; unbinds."""
-    try:
-        stream = client._stream
-        assert stream is not None
-        await stream.drain(client._write_deadline())
-    except TransportError as exc:
-        client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
-        client._close_connection(reset=True)
-        return False
-    finally:
-        client._unbind(False, True)
-    return True
-
-
-def push_nowait(client: Client, data: Any, opcode: Any, flags: Any) -> bool | None:
-    """``push()`` up to the write: its result, or None when the caller must finish with
-    :func:`drain_after_push` (the connection then stays bound for writing). Synchronous, so
-    the usual push() costs one coroutine, not three."""
-    stream = client._live_stream()
-    if stream is None:
-        return _not_connected(client)
-    flags = php_int(flags) & FLAGS_ALL
-    if not client._websocket:
-        php_warning(f"{CLIENT}::push", PUSH_WITHOUT_HANDSHAKE, stacklevel=4)
-        client._set_error(SW_ERROR_PHP_FATAL_ERROR, PUSH_WITHOUT_HANDSHAKE, ESTATUS_CONNECT_FAILED)
-        return False
-    session = client._ws_session
+def push_frame(session: Session | None, settings: Settings, data: Any, opcode: Any, flags: int) -> bytes | None:
+    """The frame ``push()`` writes (None: packing failed)."""
     if (
         flags == SWOOLE_WEBSOCKET_FLAG_FIN
         and (opcode == WEBSOCKET_OPCODE_TEXT or opcode == WEBSOCKET_OPCODE_BINARY)
@@ -269,150 +212,70 @@ def push_nowait(client: Client, data: Any, opcode: Any, flags: Any) -> bool | No
         and (session is None or not session.compression)
     ):
         # The common push(): one final TEXT/BINARY frame of bytes, no compression. For these
-        # FrameObject::pack only adds the mask: encode directly (same bytes as _pack).
-        frame = frames.encode_frame(opcode, data, fin=True, mask=client._ws.mask)
-    else:
-        packed = _pack(client, data, opcode, flags, SWOOLE_WEBSOCKET_CLOSE_NORMAL, "push")
-        if packed is None:
-            return False
-        frame = packed
-    return _write_nowait(client, stream, frame)
+        # FrameObject::pack only adds the mask: encode directly (same bytes as pack()).
+        return frames.encode_frame(opcode, data, fin=True, mask=settings.mask)
+    return pack(session, settings, data, opcode, flags, SWOOLE_WEBSOCKET_CLOSE_NORMAL, "push", stacklevel=5)
 
 
-async def ping(client: Client, data: Any) -> bool:
-    stream = client._live_stream()
-    if stream is None:
-        return _not_connected(client)
-    if not client._websocket:
-        return False
-    frame = _pack(client, data, WEBSOCKET_OPCODE_PING, SWOOLE_WEBSOCKET_FLAG_FIN, 0, "ping")
-    if frame is None:
-        return False
-    return await _send(client, stream, frame)
+def _too_large_message(conn: HTTPConnection, length: int) -> str:
+    peer = conn.stream.peername()
+    where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
+    return (
+        f"Socket::recv_packet_with_length_protocol() (ERRNO {SW_ERROR_PACKAGE_LENGTH_TOO_LARGE}): "
+        f"packet length is too big, remote_addr={where}, length={length}"
+    )
 
 
-async def disconnect(client: Client, code: Any, reason: Any) -> bool:
-    """Send CLOSE(code, reason), then always close the connection (websocket.md §3.6)."""
-    stream = client._live_stream()
-    if stream is None:
-        return _not_connected(client)
-    if not client._websocket:
-        return False
-    frame = _pack(client, reason, WEBSOCKET_OPCODE_CLOSE, SWOOLE_WEBSOCKET_FLAG_FIN, php_int(code), "disconnect")
-    sent = False
-    if frame is not None:
-        sent = await _send(client, stream, frame)
-    if client._stream is not None:
-        client._close_connection(reset=True)
-    return sent
-
-
-async def _auto_reply(stream: Stream, opcode: int, payload: bytes) -> None:
-    """PONG for a PING, CLOSE echo for a CLOSE: always masked with a random key (Deviate)."""
+async def receive(conn: HTTPConnection, session: Session, settings: Settings, wait: float | None) -> Outcome:
+    """``recv()`` in WebSocket mode (websocket.md §4, ``Client::recv_websocket_frame``)."""
     try:
-        await stream.write(frames.encode_frame(opcode, payload, fin=True, mask=True))
-    except TransportError:
-        pass  # upstream ignores the result of automatic replies
+        event = await conn.receive_frame(
+            session.assembler,
+            wait,
+            return_ping=settings.open_ping_frame,
+            return_pong=settings.open_pong_frame,
+            return_close=settings.open_close_frame,
+        )
+    except frames.FrameTooLarge as exc:
+        message = _too_large_message(conn, exc.length)
+        return Outcome(False, (SW_ERROR_PACKAGE_LENGTH_TOO_LARGE, message, ESTATUS_SERVER_RESET), close=True)
+    except frames.FrameLengthInvalid:
+        return Outcome("", close=True)
+    except TransportError as exc:
+        return Outcome(False, (exc.code, exc.message, ESTATUS_SERVER_RESET), close=exc.code != ETIMEDOUT)
+    if event is None:
+        return Outcome("", close=True)  # the peer closed
+    fd = conn.fd
+    if isinstance(event, frames.Message):
+        return Outcome(construct_frame(event.opcode, event.payload, event.flags, fd))
+    if isinstance(event, frames.ControlFrame):
+        return Outcome(construct_frame(event.opcode, event.payload, SWOOLE_WEBSOCKET_FLAG_FIN, fd))
+    # ProtocolError: False, errCode and connection untouched
+    return Outcome(False, warning=event.message if event.php_warning else None)
 
 
-IN_PLACE_PAYLOAD_MIN = 256 * 1024
-"""Frame payloads with at least this much still to come are received in place."""
-
-
-async def _payload_in_place(stream: Stream, parser: frames.FrameParser, due: int, deadline: float | None) -> bytes:
-    """The rest of the pending frame's payload, received straight into one ``bytes`` with the
-    parser's buffered first bytes in front (see ``Stream.read_bytes_in_place``); fed back to
-    the parser, it is the frame's payload without a join. ``b""`` when the peer closed first.
-    On timeout, error or cancellation the bytes go back to the stream, so a later ``recv()``
-    goes on with the same partial frame, as after an ordinary read."""
-    head = parser.take_buffered()
-    data, _ = await stream.read_bytes_in_place(head, sum(len(p) for p in head), due, deadline)
-    return data if data is not None else b""
-
-
-async def recv(client: Client, timeout: float) -> Any:
-    """``recv()`` in WebSocket mode (websocket.md §4)."""
-    stream = client._live_stream()
-    session = client._ws_session
-    if stream is None or session is None:
-        return _not_connected(client)
-    settings = client._ws
-    asm = session.assembler
-    limit = _package_max_length(client)
-    if limit != asm.package_max_length:
-        asm.package_max_length = limit
-    if timeout:
-        wait: float | None = timeout if timeout > 0 else None
-    elif settings.live_read_timeout is not None and settings.live_read_timeout[0] is stream:
-        wait = settings.live_read_timeout[1]
-    else:
-        wait = _connect.io_timeouts(client.setting or {})[1]
-    loop = stream.loop
-    # One budget per frame (§4.1), restarted when a frame is consumed, not on every read:
-    # a peer trickling one frame a byte at a time must not hold recv() forever.
-    deadline: float | None = None
-    frames_seen = -1
-    client._bind(True, False)
-    try:
-        while True:
-            try:
-                event = asm.next_event()
-            except frames.FrameTooLarge as exc:
-                peer = stream.peername()
-                where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
-                client._set_error(
-                    SW_ERROR_PACKAGE_LENGTH_TOO_LARGE,
-                    f"Socket::recv_packet_with_length_protocol() (ERRNO {SW_ERROR_PACKAGE_LENGTH_TOO_LARGE}): "
-                    f"packet length is too big, remote_addr={where}, length={exc.length}",
-                    ESTATUS_SERVER_RESET,
-                )
-                client._close_connection(reset=True)
-                return False
-            except frames.FrameLengthInvalid:
-                client._close_connection(reset=True)
-                return ""
-            if event is None:
-                if frames_seen != asm.frames_processed:
-                    frames_seen = asm.frames_processed
-                    deadline = None if wait is None else loop.time() + wait
-                try:
-                    due = asm.parser.payload_due()
-                    if due >= IN_PLACE_PAYLOAD_MIN and stream.can_fill:
-                        data = await _payload_in_place(stream, asm.parser, due, deadline)
-                    else:
-                        # stream.read(), without its coroutine: wait on the future itself.
-                        while (received := stream.read_nowait()) is None:
-                            await stream.wait_readable(deadline)
-                        data = received
-                except TransportError as exc:
-                    client._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
-                    if exc.code != ETIMEDOUT:
-                        client._close_connection(reset=True)
-                    return False
-                if not data:
-                    client._close_connection(reset=True)
-                    return ""
-                asm.feed(data)
-                continue
-            if isinstance(event, frames.Message):
-                return construct_frame(event.opcode, event.payload, event.flags, stream.fd)
-            if isinstance(event, frames.ControlFrame):
-                opcode, payload = event.opcode, event.payload
-                if opcode == WEBSOCKET_OPCODE_PING:
-                    if settings.open_ping_frame:
-                        return construct_frame(opcode, payload, SWOOLE_WEBSOCKET_FLAG_FIN, stream.fd)
-                    await _auto_reply(stream, WEBSOCKET_OPCODE_PONG, payload)
-                elif opcode == WEBSOCKET_OPCODE_PONG:
-                    if settings.open_pong_frame:
-                        return construct_frame(opcode, payload, SWOOLE_WEBSOCKET_FLAG_FIN, stream.fd)
-                else:
-                    if settings.open_close_frame:
-                        return construct_frame(opcode, payload, SWOOLE_WEBSOCKET_FLAG_FIN, stream.fd)
-                    await _auto_reply(stream, WEBSOCKET_OPCODE_CLOSE, payload)
-                continue
-            # ProtocolError: False, errCode and connection untouched
-            if event.php_warning:
-                php_warning(f"{CLIENT}::recv", event.message, stacklevel=4)
-            return False
-    finally:
-        client._unbind(True, False)
+__all__ = [
+    "Settings",
+    "Session",
+    "Outcome",
+    "package_max_length",
+    "upgrade_headers",
+    "verify_upgrade",
+    "pack",
+    "push_frame",
+    "receive",
+    "HANDSHAKE_FAILED_MESSAGE",
+    "PUSH_WITHOUT_HANDSHAKE",
+    "PACK_FAILED_MESSAGE",
+    "SW_ERROR_CLIENT_NO_CONNECTION",
+    "SW_ERROR_WEBSOCKET_HANDSHAKE_FAILED",
+    "SW_ERROR_WEBSOCKET_PACK_FAILED",
+    "SW_ERROR_PHP_FATAL_ERROR",
+    "ESTATUS_CONNECT_FAILED",
+    "ESTATUS_SERVER_RESET",
+    "FLAGS_ALL",
+    "WEBSOCKET_OPCODE_PING",
+    "WEBSOCKET_OPCODE_CLOSE",
+    "php_float",
+    "php_int",
+]

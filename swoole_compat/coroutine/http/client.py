@@ -16,12 +16,13 @@ from ..._php import php_float, php_int, php_str, php_truthy
 from ..._protocol import cookies as _cookies
 from ..._protocol import limits as _limits
 from ..._protocol import request as _request
+from ..._connection import HTTPConnection
 from ..._protocol.compression import ACCEPT_ENCODING, Decoder, DecodedTooLarge
-from ..._protocol.multipart import FileSlice, NotAnArray
-from ..._protocol.response import ResponseError, ResponseReader
+from ..._protocol.multipart import NotAnArray
+from ..._protocol.response import ResponseError, ResponseParser
 from ..._transport import connect as _connect
 from ..._transport.errno import ETIMEDOUT, TransportError, from_exception, strerror
-from ..._transport.stream import Stream
+from ...constants import SWOOLE_WEBSOCKET_FLAG_FIN
 from ...errors import CLIENT, ClientException, SwooleError, SwooleException, logger, php_warning
 from .. import Socket, getcid
 from . import _websocket
@@ -31,7 +32,6 @@ ESTATUS_REQUEST_TIMEOUT = -2
 ESTATUS_SERVER_RESET = -3
 ESTATUS_SEND_FAILED = -4
 
-SW_ERROR_SYSTEM_CALL_FAIL = 502
 SW_ERROR_INVALID_PARAMS = 505
 SW_ERROR_OPERATION_NOT_SUPPORT = 507
 SW_ERROR_SSL_EMPTY_PEER_CERTIFICATE = 1013
@@ -41,11 +41,6 @@ SW_ERROR_CO_HAS_BEEN_BOUND = 10002
 
 DEFAULT_RESPONSE_TIMEOUT = 60.0
 MAX_RETRIES_LIMIT = 255
-WRITE_CHUNK = 256 * 1024
-# Content-Length bodies with at least this much still to come are received in place
-# (Stream.read_bytes_in_place); below it, joining the few received chunks costs less than
-# switching the transport's protocol twice.
-_IN_PLACE_BODY_MIN = 256 * 1024
 
 # Keys whose presence in set() re-applies socket-level options to a live connection.
 _SOCKET_KEYS = ("open_tcp_nodelay", "socket_buffer_size")
@@ -60,6 +55,8 @@ class Client:
 
     I/O methods are coroutines; setters and getters are plain. Public attributes have the
     upstream names and are read when a request is sent, as upstream reads its properties.
+    The socket and the receive loops belong to an :class:`~swoole_compat._connection.HTTPConnection`
+    (``_conn``); this class decides what their results mean in PHP terms.
     """
 
     Exception = ClientException
@@ -118,7 +115,7 @@ class Client:
         self._server_wants_close = False  # sticky "Connection: close" (Replicate Q18)
 
         # Connection and request state
-        self._stream: Stream | None = None
+        self._conn: HTTPConnection | None = None
         self._header_out: str | None = None
         self._wait_response = False
         self._pending_method = "GET"
@@ -130,6 +127,8 @@ class Client:
         self._close_requested = False
         self._reader: asyncio.Task[Any] | None = None
         self._writer: asyncio.Task[Any] | None = None
+        # Swoole's ``websocket`` flag: set while parsing a 101 whose Upgrade lists websocket,
+        # cleared only by the next connect (recv() then reads frames).
         self._websocket = False
         self._ws_session: _websocket.Session | None = None
 
@@ -150,7 +149,7 @@ class Client:
         self.setting.update(options)
         ok = self._apply_http_options(options)
         if ok:
-            self._ws.apply(options, self._live_stream())
+            self._ws.apply(options, self._live_conn())
         self._apply_socket_options(options)
         return ok
 
@@ -201,10 +200,10 @@ class Client:
         user = opts.get("http_proxy_username", opts.get("http_proxy_user"))
         if user and not opts.get("http_proxy_password"):
             php_warning(_where("set"), "socks5_password should not be null", stacklevel=4)
-        stream = self._stream
-        if stream is not None and not stream.closed and any(k in opts for k in _SOCKET_KEYS):
+        conn = self._conn
+        if conn is not None and not conn.closed and any(k in opts for k in _SOCKET_KEYS):
             try:
-                _connect._apply_socket_options(stream.sock, opts, not self._target.is_unix)
+                _connect._apply_socket_options(conn.stream.sock, opts, not self._target.is_unix)
             except OSError:
                 pass  # upstream ignores failures when re-applying to a live socket
 
@@ -325,11 +324,11 @@ class Client:
     def getHeaderOut(self) -> str | bool:
         return self._header_out if self._header_out is not None else False
 
-    def _live_stream(self) -> Stream | None:
-        stream = self._stream
-        if stream is None or stream.closed:
+    def _live_conn(self) -> HTTPConnection | None:
+        conn = self._conn
+        if conn is None or conn.closed:
             return None
-        return stream
+        return conn
 
     def _no_connection(self) -> bool:
         self.errCode = SW_ERROR_CLIENT_NO_CONNECTION
@@ -337,11 +336,11 @@ class Client:
         return False
 
     def _address(self, which: str) -> dict[str, Any] | bool:
-        stream = self._live_stream()
-        if stream is None:
+        conn = self._live_conn()
+        if conn is None:
             return self._no_connection()
         try:
-            value = stream.sockname() if which == "sock" else stream.peername()
+            value = conn.stream.sockname() if which == "sock" else conn.stream.peername()
         except OSError as exc:
             err = from_exception(exc)
             self.errCode, self.errMsg = err.code, err.message
@@ -359,10 +358,10 @@ class Client:
         return self._address("peer")
 
     def getPeerCert(self) -> str | bool:
-        stream = self._live_stream()
-        if stream is None:
+        conn = self._live_conn()
+        if conn is None:
             return self._no_connection()
-        der = stream.peer_cert_der()
+        der = conn.stream.peer_cert_der()
         if not der:
             self.errCode = SW_ERROR_SSL_EMPTY_PEER_CERTIFICATE
             self.errMsg = strerror(SW_ERROR_SSL_EMPTY_PEER_CERTIFICATE)
@@ -380,15 +379,16 @@ class Client:
         self.statusCode = status
 
     def _close_connection(self, reset: bool = True) -> None:
-        stream = self._stream
-        self._stream = None
+        """``Client::close`` + ``socket_dtor``: the socket goes; the ``websocket`` flag stays
+        until the next connect, as upstream keeps it."""
+        conn = self._conn
+        self._conn = None
         self.connected = False
         self.socket = None
-        self._websocket = False
         self._ws_session = None
         self._wait_response = False
-        if stream is not None:
-            stream.close()
+        if conn is not None:
+            conn.close()
         if reset:
             self._reset_request_state()
 
@@ -409,7 +409,7 @@ class Client:
 
     def close(self) -> bool:
         """Close the connection; inside ``write_func`` only mark it for closing (client.md §8.5)."""
-        if self._stream is None:
+        if self._conn is None:
             return False
         if self._in_write_func:
             self._close_requested = True
@@ -428,10 +428,10 @@ class Client:
         self.close()
 
     def __del__(self) -> None:
-        stream = getattr(self, "_stream", None)
-        if stream is not None and not stream.closed:
+        conn = getattr(self, "_conn", None)
+        if conn is not None and not conn.closed:
             try:
-                stream.abort()
+                conn.abort()
             except Exception:  # pragma: no cover - interpreter shutdown
                 pass
 
@@ -454,23 +454,23 @@ class Client:
         except TransportError as exc:
             self._set_error(exc.code, exc.message, ESTATUS_CONNECT_FAILED)
             return False
-        self._stream = stream
+        self._conn = HTTPConnection(stream)
         self.socket = Socket(stream)
         self.connected = True
         return True
 
     async def _keep_liveness(self) -> bool:
-        stream = self._stream
-        if stream is not None and stream.is_alive():
-            if self._wait_response or not stream.buffered():
+        conn = self._conn
+        if conn is not None and conn.is_alive():
+            if self._wait_response or not conn.has_unread_bytes():
                 return True
             # Bytes nobody asked for arrived after the last response (a body longer than its
             # Content-Length, a second response): this connection's framing cannot be trusted,
-            # so they are discarded with it and the request goes out on a fresh connection.
+            # so they are discarded with it and the request goes out on a fresh connection (S14).
             self._close_connection(reset=False)
-            stream = None
-        if stream is not None:
-            err = stream.liveness_error() if not stream.closed else TransportError(9)
+            conn = None
+        if conn is not None:
+            err = conn.liveness_error()
             self._set_error(err.code, err.message, ESTATUS_SERVER_RESET)
             self._close_connection(reset=False)
         for _ in range(self._max_retries + 1):
@@ -482,10 +482,10 @@ class Client:
     # concurrency guard (client.md §11)
     # ------------------------------------------------------------------------------------------
     def _bind(self, read: bool, write: bool) -> asyncio.Task[Any] | None:
-        stream = self._stream
+        conn = self._conn
         # current_task(loop) spares get_running_loop()'s getpid() system call (3.11); a stream
         # left over from another (finished) event loop has no current task there.
-        task = asyncio.current_task(stream.loop) if stream is not None else None
+        task = asyncio.current_task(conn.loop) if conn is not None else None
         if task is None:
             task = asyncio.current_task()
         reader, writer = self._reader, self._writer
@@ -499,7 +499,7 @@ class Client:
             if wanted and side is not None and side is not task and not side.done():
                 if read and write:
                     op = "reading or writing"
-                fd = self._stream.fd if self._stream is not None else -1
+                fd = self._conn.fd if self._conn is not None else -1
                 owner = _task_cid(side)
                 raise SwooleError(
                     f"Socket#{fd} has already been bound to another coroutine#{owner}, {op} of the same socket "
@@ -544,17 +544,19 @@ class Client:
         self.downloadOffset = offset
         return await self._exec(path)
 
-    async def _exec(self, path: str, *, upgrade: bool = False) -> bool:
+    async def _exec(self, path: str) -> bool:
+        """``Client::exec``: send, then (unless deferred) receive; with ``max_retries``, a 502
+        or 503 answer is retried on a new connection."""
         if not isinstance(path, str):
             raise TypeError("Swoole\\Coroutine\\Http\\Client::execute(): Argument #1 ($path) must be of type string")
         self._bind(True, True)
         try:
             for _attempt in range(self._max_retries + 1):
-                if not await self._send_request(path, upgrade):
+                if not await self._send_request(path):
                     return False
-                if self._defer and not upgrade:
+                if self._defer:
                     return True
-                if not await self._recv_response(0.0, upgrade):
+                if not await self._recv_response(0.0):
                     return False
                 if self._max_retries > 0 and self.statusCode in (502, 503):
                     self._close_connection(reset=True)
@@ -565,13 +567,13 @@ class Client:
             raise  # raised before any byte was written; the connection state is as documented
         except BaseException:
             # Cancellation or an exception mid-request: never reuse a half-used connection.
-            if self._stream is not None:
+            if self._conn is not None:
                 self._close_connection(reset=True)
             raise
         finally:
             self._unbind(True, True)
 
-    def _request_spec(self, path: str, upgrade: bool) -> _request.RequestSpec:
+    def _request_spec(self, path: str) -> _request.RequestSpec:
         target = self._target
         setting = self.setting or {}
         if (self.ssl and self.port == 443) or (not self.ssl and self.port == 80):
@@ -611,7 +613,8 @@ class Client:
             where=_where("execute"),
         )
 
-    async def _send_request(self, path: str, upgrade: bool) -> bool:
+    async def _send_request(self, path: str) -> bool:
+        """``Client::send_request``: reset the last response, (re)connect, build and write."""
         if not path:
             self.errCode = SW_ERROR_INVALID_PARAMS
             self.errMsg = strerror(SW_ERROR_INVALID_PARAMS)
@@ -622,20 +625,17 @@ class Client:
         self.headers = None
         self.set_cookie_headers = None
         self.body = b""
-        if self._websocket:
-            # Upstream would write the request into the WebSocket stream; start afresh instead.
-            self._close_connection(reset=False)
         if not await self._keep_liveness():
             return False
         self.errCode = 0
         self.errMsg = ""
         self.statusCode = 0
-        stream = self._stream
-        assert stream is not None
+        conn = self._conn
+        assert conn is not None
         if self.downloadFile is not None:
             self._download_path = self.downloadFile
             self._download_offset = self.downloadOffset
-        spec = self._request_spec(path, upgrade)
+        spec = self._request_spec(path)
         try:
             built = _request.build(spec)
         except NotAnArray as exc:
@@ -653,21 +653,8 @@ class Client:
         self._header_out = built.header_out
         self._pending_method = spec.method
         self._uploads_sent = bool(self.uploadFiles)
-        deadline = self._write_deadline()
         try:
-            pieces = built.body
-            if not pieces:
-                await stream.write(built.head, deadline)
-            elif len(pieces) == 1 and isinstance(pieces[0], bytes) and len(pieces[0]) <= WRITE_CHUNK:
-                await stream.write([built.head, pieces[0]], deadline)
-            else:
-                await stream.write(built.head, deadline)
-                for piece in pieces:
-                    if isinstance(piece, FileSlice):
-                        if not await self._send_file(stream, piece, deadline):
-                            return False
-                    else:
-                        await stream.write(piece, deadline)
+            await conn.send_request(built.head, built.body, self._write_deadline())
         except TransportError as exc:
             self._set_error(exc.code, exc.message, ESTATUS_SEND_FAILED)
             self._close_connection(reset=True)
@@ -679,40 +666,12 @@ class Client:
         _, _, write_timeout = _connect.io_timeouts(self._timeouts_setting())
         if write_timeout is None:
             return None
-        stream = self._stream
-        loop = stream.loop if stream is not None else asyncio.get_running_loop()
+        conn = self._conn
+        loop = conn.loop if conn is not None else asyncio.get_running_loop()
         return loop.time() + write_timeout
 
     def _timeouts_setting(self) -> dict[Any, Any]:
         return self.setting or {}
-
-    async def _send_file(self, stream: Stream, piece: FileSlice, deadline: float | None) -> bool:
-        try:
-            fh = open(piece.path, "rb")
-        except OSError as exc:
-            code = exc.errno or 0
-            self._set_error(code, f"open({piece.path}) failed, {os.strerror(code)}", ESTATUS_SEND_FAILED)
-            self._close_connection(reset=True)
-            return False
-        with fh:
-            if stream.is_tls:
-                fh.seek(piece.offset)
-                sent = 0
-                while sent < piece.size:
-                    chunk = fh.read(min(WRITE_CHUNK, piece.size - sent))
-                    if not chunk:
-                        break
-                    sent += len(chunk)
-                    await stream.write(chunk, deadline)
-            else:
-                sent = await _with_deadline(stream.sendfile(fh, piece.offset, piece.size), deadline)
-        if sent < piece.size:
-            # The file shrank after addFile(): upstream's sendfile() loop stops with this error
-            # instead of sending a body shorter than its Content-Length.
-            self._set_error(SW_ERROR_SYSTEM_CALL_FAIL, "sendfile return zero", ESTATUS_SEND_FAILED)
-            self._close_connection(reset=True)
-            return False
-        return True
 
     # ------------------------------------------------------------------------------------------
     # responses (client.md §7)
@@ -725,146 +684,115 @@ class Client:
             return None
         return budget
 
-    async def _recv_response(self, timeout: float, upgrade: bool = False) -> bool:
-        stream = self._stream
-        if stream is None:
+    async def _recv_response(self, timeout: float) -> bool:
+        """``Client::recv_response``: the response into the properties, PHP's way.
+
+        The reading and parsing are the connection's (:meth:`HTTPConnection.receive_response`);
+        here: the timeout budget (the whole response), what the body becomes (memory, file,
+        ``write_func``), and what success and each failure set and close."""
+        conn = self._conn
+        if conn is None:
             return self._no_connection()
         self._wait_response = False
         budget = self._response_budget(timeout)
-        deadline = None if budget is None else stream.loop.time() + budget
-        reader = ResponseReader(self._pending_method, lowercase=self._lowercase_header, upgrade_offer=upgrade)
-        write_func = self._write_func
-        decoder: Decoder | None = None
-        decoder_ready = False
-        chunks: list[bytes] = []
+        deadline = None if budget is None else conn.loop.time() + budget
+        parser = ResponseParser(self._pending_method, lowercase=self._lowercase_header)
         download_path = self._download_path
         # In-memory body limit (swoole_compat addition): download()/write_func are not limited.
-        body_limit = _limits.max_body_size(self._max_body_size) if download_path is None else 0
-        kept = 0
+        limit = _limits.max_body_size(self._max_body_size) if download_path is None else 0
+        body = _ResponseBody(self, self._write_func, download_path, limit)
         try:
-            while True:
-                data = await stream.read(deadline)
-                pieces = reader.feed(data) if data else reader.feed_eof()
-                if reader.head_done and not decoder_ready:
-                    decoder_ready = True
-                    self._publish_head(reader)
-                    if (
-                        self._body_decompression
-                        and write_func is None
-                        and reader.encoding is not None
-                        and Decoder.available(reader.encoding)
-                    ):
-                        decoder = Decoder(reader.encoding, body_limit)
-                for piece in pieces:
-                    if not piece:
-                        continue
-                    if write_func is not None:
-                        await self._call_write_func(write_func, bytes(piece))
-                        continue
-                    if download_path is not None:
-                        # Decoded piece by piece: a bomb goes to the file, not into memory.
-                        for out in decoder.pieces(piece) if decoder is not None else (piece,):
-                            self._write_download(download_path, out)
-                        continue
-                    if decoder is not None:
-                        piece = decoder.feed(piece)  # raises DecodedTooLarge past body_limit
-                        if not piece:
-                            continue
-                    kept += len(piece)
-                    if body_limit and kept > body_limit:
-                        raise DecodedTooLarge()
-                    chunks.append(piece)
-                due = reader.body_bytes_due()
-                if (
-                    due >= _IN_PLACE_BODY_MIN
-                    and decoder is None
-                    and write_func is None
-                    and download_path is None
-                    and (not body_limit or kept + due <= body_limit)
-                    and stream.can_fill
-                ):
-                    # The rest of a large Content-Length body goes from the socket straight
-                    # into the final bytes object (no chunks to join).
-                    body, received = await stream.read_bytes_in_place(chunks, kept, due, deadline)
-                    reader.body_received(received)
-                    if body is None:
-                        reader.feed_eof()  # cut short: 104, or Q21's truncated success
-                        break
-                    chunks = [body]
-                    kept += received
-                if self._close_requested:
-                    self._close_requested = False
-                    self._set_error(0, "", ESTATUS_SERVER_RESET)
-                    self._close_connection(reset=True)
-                    return False
-                if reader.complete:
-                    break
-                if not data:
-                    break
+            await conn.receive_response(parser, deadline, body)
         except TransportError as exc:
             status = ESTATUS_REQUEST_TIMEOUT if exc.code == ETIMEDOUT else ESTATUS_SERVER_RESET
-            self._fail_response(reader, exc.code, exc.message, status)
+            self._fail_response(parser, exc.code, exc.message, status)
             return False
         except ResponseError as exc:
-            self._fail_response(reader, exc.code, None, ESTATUS_SERVER_RESET)
+            self._fail_response(parser, exc.code, None, ESTATUS_SERVER_RESET)
             return False
         except _DownloadError as exc:
             if str(exc):  # open/truncate/seek failures are logged; write failures are not
                 logger.warning("%s", exc)
-            self._fail_response(reader, SW_ERROR_HTTP_INVALID_PROTOCOL, None, ESTATUS_SERVER_RESET)
+            self._fail_response(parser, SW_ERROR_HTTP_INVALID_PROTOCOL, None, ESTATUS_SERVER_RESET)
             return False
         except DecodedTooLarge:
             # max_body_size passed: 1203 "Data length too large", statusCode -3, closed.
-            chunks.clear()
-            self._fail_response(reader, _limits.SW_ERROR_DATA_LENGTH_TOO_LARGE, None, ESTATUS_SERVER_RESET)
+            body.chunks.clear()
+            self._fail_response(parser, _limits.SW_ERROR_DATA_LENGTH_TOO_LARGE, None, ESTATUS_SERVER_RESET)
+            return False
+        except _CloseRequested:
+            # close() inside write_func (socket close_wait): the call fails, the socket goes.
+            self._close_requested = False
+            self._in_write_func = False
+            self._publish_head(parser)
+            self._set_error(0, "", ESTATUS_SERVER_RESET)
+            self._close_connection(reset=True)
             return False
         except BaseException:
             self._in_write_func = False
             self._close_connection(reset=True)
             raise
-        if reader.head_done:
-            # Also after an earlier publish: chunked trailers (Set-Cookie, Connection) go
-            # through the same handling as header fields (client.md §7.4 step 4).
-            self._publish_head(reader)
-        # Success (client.md §7.9)
-        if reader.truncated_success:
-            self.statusCode = 0
-            self.body = b""
-        else:
-            self.statusCode = reader.status
-            if download_path is None and write_func is None:
-                self.body = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
-        if upgrade and reader.websocket:
-            return self._ws_on_upgrade_response(reader)
-        if reader.status == 101:
-            self.statusCode = 0  # a 101 that did not switch to WebSocket (Replicate Q13)
-        if reader.status == 101 and reader.trailing_data:
-            stream.unread(reader.trailing_data)
+        # Also after the head was published: chunked trailers (Set-Cookie, Connection) go
+        # through the same handling as header fields (client.md §7.4 step 4).
+        self._publish_head(parser)
+        if parser.status_published:  # on_message_complete set statusCode (and body)
+            self.statusCode = parser.status_code
+            if download_path is None:
+                self.body = body.value()
+        # else: EOF ended a response that was not complete (Replicate Q21), or a 101 that did
+        # not switch to WebSocket (Q13): statusCode 0 and body as the request reset them.
+        if self._websocket:
+            return self._finish_upgrade(parser)
         if not self._keep_alive or self._server_wants_close:
             self._close_connection(reset=True)
         else:
             self._reset_request_state()
         return True
 
-    def _publish_head(self, reader: ResponseReader) -> None:
-        """Make the parsed head visible: headers, Set-Cookie, sticky Connection flag."""
-        self.headers = reader.headers
-        if reader.connection_close is not None:
-            self._server_wants_close = reader.connection_close
-        if reader.set_cookies:
+    def _finish_upgrade(self, parser: ResponseParser) -> bool:
+        """A 101 carrying the ``websocket`` token was parsed: check the handshake
+        (``websocket_verify_server_handshake``) and enter WebSocket mode, or fail with 8504."""
+        session = _websocket.verify_upgrade(
+            parser.status_code,
+            self.headers,
+            self.requestHeaders,
+            compression_offered=self._ws.compression,
+            limit=_websocket.package_max_length(self._ws, self._conn, self.setting),
+            trailing=parser.trailing_data,
+        )
+        if session is None:
+            self._set_error(
+                _websocket.SW_ERROR_WEBSOCKET_HANDSHAKE_FAILED, _websocket.HANDSHAKE_FAILED_MESSAGE, ESTATUS_SERVER_RESET
+            )
+            self._close_connection(reset=True)
+            return False
+        self._ws_session = session
+        self._reset_request_state()
+        return True
+
+    def _publish_head(self, parser: ResponseParser) -> None:
+        """Make what the parser's callbacks delivered visible: headers, Set-Cookie, the sticky
+        ``Connection: close`` flag and the ``websocket`` flag (all set on the client by
+        Swoole's ``on_header_value`` as each header arrives)."""
+        if parser.headers is not None:
+            self.headers = parser.headers
+        if parser.connection_close is not None:
+            self._server_wants_close = parser.connection_close
+        if parser.websocket:
+            self._websocket = True
+        if parser.set_cookies:
             if self.set_cookie_headers is None:
                 self.set_cookie_headers = []
             if self.cookies is None:
                 self.cookies = {}
-            self.set_cookie_headers.extend(reader.set_cookies)
-            _cookies.merge_set_cookies(reader.set_cookies, self.cookies)
-            reader.set_cookies = []
+            self.set_cookie_headers.extend(parser.set_cookies)
+            _cookies.merge_set_cookies(parser.set_cookies, self.cookies)
+            parser.set_cookies = []
 
-    def _fail_response(self, reader: ResponseReader, code: int, message: str | None, status: int) -> None:
-        if reader.headers is not None and self.headers is None:
-            self._publish_head(reader)
-        elif reader.set_cookies:
-            self._publish_head(reader)
+    def _fail_response(self, parser: ResponseParser, code: int, message: str | None, status: int) -> None:
+        """A failed response: the headers delivered so far stay, the body is empty, the
+        connection is closed (upstream: socket error properties, statusCode, ``close()``)."""
+        self._publish_head(parser)
         self.body = b""
         self._in_write_func = False
         self._set_error(code, message, status)
@@ -913,11 +841,11 @@ class Client:
     async def recv(self, timeout: float = 0) -> Any:
         """Defer mode: read the pending response. WebSocket mode: the next frame."""
         timeout = php_float(timeout)
-        if self._websocket:
-            return await _websocket.recv(self, timeout)
-        stream = self._live_stream()
-        if stream is None:
+        conn = self._live_conn()
+        if conn is None:
             return self._no_connection()
+        if self._websocket:
+            return await self._recv_frame(conn, timeout)
         # Bind first: upstream keeps wait_response set while another coroutine reads the
         # response, so a concurrent recv() reaches the socket and hits the bound check.
         self._bind(True, False)
@@ -928,41 +856,215 @@ class Client:
         finally:
             self._unbind(True, False)
 
+    async def _recv_frame(self, conn: HTTPConnection, timeout: float) -> Any:
+        """``Client::recv_websocket_frame``."""
+        session = self._ws_session
+        if session is None:
+            return self._no_connection()
+        settings = self._ws
+        limit = _websocket.package_max_length(settings, conn, self.setting)
+        asm = session.assembler
+        if limit != asm.package_max_length:
+            asm.package_max_length = limit
+        if timeout:
+            wait: float | None = timeout if timeout > 0 else None
+        elif settings.live_read_timeout is not None and settings.live_read_timeout[0] is conn:
+            wait = settings.live_read_timeout[1]
+        else:
+            wait = _connect.io_timeouts(self.setting or {})[1]
+        self._bind(True, False)
+        try:
+            outcome = await _websocket.receive(conn, session, settings, wait)
+        finally:
+            self._unbind(True, False)
+        return self._apply_outcome(outcome, where="recv")
+
+    def _apply_outcome(self, outcome: _websocket.Outcome, where: str) -> Any:
+        if outcome.warning is not None:
+            php_warning(_where(where), outcome.warning, stacklevel=4)
+        if outcome.error is not None:
+            self._set_error(*outcome.error)
+        if outcome.close and self._conn is not None:
+            self._close_connection(reset=True)
+        return outcome.value
+
     # ------------------------------------------------------------------------------------------
-    # WebSocket (websocket.md); the protocol logic lives in _websocket
+    # WebSocket (websocket.md); frames and the handshake check live in _websocket
     # ------------------------------------------------------------------------------------------
     async def upgrade(self, path: str) -> bool:
-        return await _websocket.upgrade(self, path)
+        """``Client::upgrade``: the handshake headers (kept in ``requestHeaders``), then a GET;
+        defer mode is turned off for good (W2)."""
+        self._defer = False
+        self.requestHeaders = _websocket.upgrade_headers(self.requestHeaders, self._ws.compression)
+        self.requestMethod = "GET"
+        return await self._exec(path)
 
-    def _ws_on_upgrade_response(self, reader: ResponseReader) -> bool:
-        return _websocket.on_upgrade_response(self, reader)
+    def _push_precheck(self, conn: HTTPConnection | None) -> bool:
+        if conn is None:
+            return self._no_connection()
+        if not self._websocket or self._ws_session is None:
+            php_warning(_where("push"), _websocket.PUSH_WITHOUT_HANDSHAKE, stacklevel=4)
+            self._set_error(
+                _websocket.SW_ERROR_PHP_FATAL_ERROR, _websocket.PUSH_WITHOUT_HANDSHAKE, ESTATUS_CONNECT_FAILED
+            )
+            return False
+        return True
 
-    async def push(self, data: Any, opcode: int = 1, flags: int = 1) -> bool:
-        result = _websocket.push_nowait(self, data, opcode, flags)  # the usual case: no wait
-        return await _websocket.drain_after_push(self) if result is None else result
+    async def push(self, data: Any, opcode: int = 1, flags: int = SWOOLE_WEBSOCKET_FLAG_FIN) -> bool:
+        """``push()`` (websocket.md §3.1): one frame, written without waiting unless the
+        transport is over its high-water mark."""
+        conn = self._live_conn()
+        if not self._push_precheck(conn):
+            return False
+        assert conn is not None
+        flags = php_int(flags) & _websocket.FLAGS_ALL
+        frame = _websocket.push_frame(self._ws_session, self._ws, data, opcode, flags)
+        if frame is None:
+            return self._pack_failed()
+        return await self._write_frame(conn, frame)
+
+    def _pack_failed(self) -> bool:
+        self.errCode = _websocket.SW_ERROR_WEBSOCKET_PACK_FAILED
+        self.errMsg = _websocket.PACK_FAILED_MESSAGE
+        return False
+
+    async def _write_frame(self, conn: HTTPConnection, frame: bytes) -> bool:
+        """Write one frame, bound for writing meanwhile; on failure the socket error,
+        statusCode -3 and the connection closed (``Client::push``)."""
+        self._bind(False, True)
+        try:
+            if conn.write_nowait(frame):
+                await conn.drain(self._write_deadline())
+        except TransportError as exc:
+            self._set_error(exc.code, exc.message, ESTATUS_SERVER_RESET)
+            self._close_connection(reset=True)
+            return False
+        finally:
+            self._unbind(False, True)
+        return True
 
     async def ping(self, data: Any = "") -> bool:
-        return await _websocket.ping(self, data)
+        conn = self._live_conn()
+        if conn is None:
+            return self._no_connection()
+        if not self._websocket or self._ws_session is None:
+            return False
+        frame = _websocket.pack(
+            self._ws_session, self._ws, data, _websocket.WEBSOCKET_OPCODE_PING, SWOOLE_WEBSOCKET_FLAG_FIN, 0, "ping"
+        )
+        if frame is None:
+            return self._pack_failed()
+        return await self._write_frame(conn, frame)
 
     async def disconnect(self, code: int = 1000, reason: Any = "") -> bool:
-        return await _websocket.disconnect(self, code, reason)
+        """Send CLOSE(code, reason), then always close the connection (websocket.md §3.6)."""
+        conn = self._live_conn()
+        if conn is None:
+            return self._no_connection()
+        if not self._websocket or self._ws_session is None:
+            return False
+        frame = _websocket.pack(
+            self._ws_session,
+            self._ws,
+            reason,
+            _websocket.WEBSOCKET_OPCODE_CLOSE,
+            SWOOLE_WEBSOCKET_FLAG_FIN,
+            php_int(code),
+            "disconnect",
+        )
+        sent = False
+        if frame is not None:
+            sent = await self._write_frame(conn, frame)
+        else:
+            self._pack_failed()
+        if self._conn is not None:
+            self._close_connection(reset=True)
+        return sent
 
     def __repr__(self) -> str:
         return f"<swoole_compat Client {self.host}:{self.port} connected={self.connected}>"
 
 
+class _CloseRequested(Exception):
+    """``close()`` was called inside ``write_func``: the response ends there."""
+
+
+class _ResponseBody:
+    """Where one response's body goes (Swoole's ``http_parser_on_body``): ``write_func``
+    first, else decoded (``Content-Encoding``) into the download file or into memory."""
+
+    __slots__ = ("client", "write_func", "download_path", "decoder", "chunks", "kept", "limit")
+
+    def __init__(
+        self, client: Client, write_func: Callable[..., Any] | None, download_path: str | None, limit: int
+    ) -> None:
+        self.client = client
+        self.write_func = write_func
+        self.download_path = download_path
+        self.decoder: Decoder | None = None
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.limit = limit
+
+    def on_head(self, parser: ResponseParser) -> None:
+        client = self.client
+        client._publish_head(parser)
+        encoding = parser.encoding
+        if client._body_decompression and self.write_func is None and encoding is not None:
+            if Decoder.available(encoding):
+                self.decoder = Decoder(encoding, self.limit)
+
+    def on_pieces(self, pieces: list[bytes]) -> Any:
+        if self.write_func is not None:
+            return self._to_write_func(pieces)
+        decoder = self.decoder
+        path = self.download_path
+        if path is not None:
+            # Decoded piece by piece: a bomb goes to the file, not into memory.
+            for piece in pieces:
+                for out in decoder.pieces(piece) if decoder is not None else (piece,):
+                    self.client._write_download(path, out)
+            return None
+        for piece in pieces:
+            if decoder is not None:
+                piece = decoder.feed(piece)  # raises DecodedTooLarge past the limit
+                if not piece:
+                    continue
+            self.kept += len(piece)
+            if self.limit and self.kept > self.limit:
+                raise DecodedTooLarge()
+            self.chunks.append(piece)
+        return None
+
+    async def _to_write_func(self, pieces: list[bytes]) -> None:
+        client = self.client
+        func = self.write_func
+        assert func is not None
+        for piece in pieces:
+            await client._call_write_func(func, piece)
+        if client._close_requested:  # checked after each parsed read, as upstream's close_wait
+            raise _CloseRequested()
+
+    def in_place_prefix(self, due: int) -> list[bytes] | None:
+        if self.decoder is not None or self.write_func is not None or self.download_path is not None:
+            return None
+        if self.limit and self.kept + due > self.limit:
+            return None
+        return self.chunks
+
+    def in_place_done(self, body: bytes) -> None:
+        self.chunks = [body]
+        self.kept = len(body)
+
+    def value(self) -> bytes:
+        chunks = self.chunks
+        if not chunks:
+            return b""
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 class _DownloadError(Exception):
     """The download file could not be opened, truncated or positioned."""
-
-
-async def _with_deadline(coro: Any, deadline: float | None) -> Any:
-    if deadline is None:
-        return await coro
-    remaining = deadline - asyncio.get_running_loop().time()
-    try:
-        return await asyncio.wait_for(coro, max(remaining, 0.0))
-    except asyncio.TimeoutError:
-        raise TransportError(ETIMEDOUT) from None
 
 
 def _task_cid(task: asyncio.Task[Any]) -> int:
