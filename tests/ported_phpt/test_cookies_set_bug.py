@@ -20,9 +20,7 @@ from swoole_compat.coroutine.http import Client
 
 
 def get_cookies() -> dict:
-    result: dict = {}
-    assert result == {}  # upstream var_dump()s it: "array(0) {}"
-    return result
+    return {}  # upstream var_dump()s this fresh array; the caller checks it after the request
 
 
 async def test_cookies_set_bug(httpbin) -> None:

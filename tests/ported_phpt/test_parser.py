@@ -33,11 +33,6 @@ SW_ERROR_HTTP_INVALID_PROTOCOL = 7102
 HTTP_ESTATUS_SERVER_RESET = -3
 
 
-def test_name_table() -> None:
-    assert len(NORMAL_CHARS) == 55
-    assert NORMAL_CHARS[START] == '"'
-
-
 async def test_parser(raw_server) -> None:
     valid_values = [safe_random() for _ in range(START)]
     valid_body = safe_random()
