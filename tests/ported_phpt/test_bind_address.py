@@ -6,7 +6,8 @@ The ``bind_address`` / ``bind_port`` settings, seen from the server's side of th
 sees 127.0.0.1 with another port; (3) ``bind_port`` -1 is clamped to 0 (ephemeral port);
 (4) an address alone gives an ephemeral port. Finally ``/stop`` answers ``<h1>Stop</h1>``.
 
-Port: re-targeted (the LAN address becomes 127.0.0.2; www.baidu.com becomes a local server reachable only from 127.0.0.2)
+Port: re-targeted (the LAN address becomes 127.0.0.2; www.baidu.com becomes a local server reachable
+only from 127.0.0.2)
 
 Deviations: the machine's LAN address (``swoole_get_local_ip()``) is replaced by 127.0.0.2, a
 second loopback address that Linux routes without configuration (skipped where it cannot be

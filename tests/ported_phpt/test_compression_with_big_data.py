@@ -6,6 +6,8 @@ with the ``download`` option (streamed to a file), the decoded content equals th
 body mode the ``content-encoding`` header is the requested coding, in that order (upstream prints
 ``deflate``, ``gzip``, ``br``).
 
+Port: faithful
+
 Deviations: the payload is upstream's 1/4/8/32 MiB by pressure level (4 MiB at the default level
 1) of safe random text;
 the Swoole HTTP server is an aiohttp server that compresses at level 1 (Swoole's default

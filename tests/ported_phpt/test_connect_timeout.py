@@ -4,6 +4,9 @@ A TLS client whose TCP connect never completes, with a random ``connect_timeout`
 ``get('/')`` gives up after about ``connect_timeout`` (not the 5 s I/O timeout nor the 10 s
 default) and the body stays empty.
 
+Port: re-targeted (the black-holed internet address becomes a loopback listener with a full accept
+queue)
+
 Deviations: the black-holed internet address 140.207.135.104:99 is replaced by a loopback
 listener whose accept queue is full (``support.blackhole``: Linux drops the SYNs, so the connect
 hangs); the test skips where that trick does not work. Timing uses upstream's +/-10 % window

@@ -6,6 +6,8 @@ keeps them all, in order, with their values. Then, for each of 15 illegal names 
 ``x)``, ``x,``, ``/``, ``x;``, ``x<``, ``x=``, ``x>``, ``x@``, ``x[``, ``x\\``, ``x]``, ``x{``,
 ``}``), a fresh client's request fails with errMsg "Http invalid protocol".
 
+Port: changed (upstream's curl half, which checks only the server, is dropped)
+
 Deviations: the Swoole HTTP server is a RAW script laying the response out like Swoole does
 (``$response->header()`` name formatting, default headers): no real server emits the illegal
 names. The curl half of upstream (a sanity check of the server only) is dropped. errCode 7102 and

@@ -3,7 +3,8 @@
 ``httpGetBody(POST /post, data = MAX_REQUESTS random key/values)``: the form the server parsed
 from the urlencoded body equals the array.
 
-Port: re-targeted (HTTPBIN is the local httpbin-like app, whose ``/post`` here also keeps the raw body)
+Port: re-targeted (HTTPBIN is the local httpbin-like app, whose ``/post`` here also keeps the raw
+body)
 
 Deviations: HTTPBIN is the local httpbin-like app (HB), with ``/post`` overridden by a handler
 that keeps the raw request body and answers httpbin's ``form``; MAX_REQUESTS comes from the

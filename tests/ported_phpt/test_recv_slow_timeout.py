@@ -6,11 +6,13 @@ time although no pause reaches the timeout. Each ``get()`` fails after about 1 s
 ETIMEDOUT and statusCode -2 (REQUEST_TIMEOUT): ``timeout`` is a total deadline for the response,
 not an idle timeout.
 
+Port: faithful
+
 Deviations: the raw coroutine socket server is a RAW script (same bytes, same pauses);
-MAX_CONCURRENCY_LOW uses the small pressure level. Timing uses upstream's +/-10 % window
-(widened only through ``SWOOLE_COMPAT_TIME_TOLERANCE``); every ``get()`` is bounded at 3 s so that an idle-timeout implementation fails fast
-instead of hanging. Added: the server had sent some, but not all, of the head when the client
-gave up, and ``body`` is empty.
+MAX_CONCURRENCY_LOW uses the small pressure level. Timing uses upstream's +/-10 % window (widened
+only through ``SWOOLE_COMPAT_TIME_TOLERANCE``); every ``get()`` is bounded at 3 s so that an
+idle-timeout implementation fails fast instead of hanging. Added: the server had sent some, but
+not all, of the head when the client gave up, and ``body`` is empty.
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@ answers. Each has a random ``timeout`` setting of 0.1-0.5 s; ``recv()`` without 
 after about that setting, ``recv(t)`` (t random 0.1-0.5 s) after about ``t``: the argument
 overrides the setting. Every ``recv()`` returns false with errCode ETIMEDOUT.
 
+Port: faithful
+
 Deviations: the in-process coroutine socket that accepts and holds connections is a RAW "accept
 and hold" server; MAX_CONCURRENCY_MID uses the small pressure level. Clients alternate between
 ``recv()`` and ``recv(t)`` (upstream picks at random) so both branches always run, and ``t`` is
 drawn at least 1.5x away from the setting so the two timeouts are distinguishable. Timing uses
-upstream's +/-10 % window (widened only through ``SWOOLE_COMPAT_TIME_TOLERANCE``). Added: statusCode -2 (REQUEST_TIMEOUT), empty body, and every
-request reached the server.
+upstream's +/-10 % window (widened only through ``SWOOLE_COMPAT_TIME_TOLERANCE``). Added:
+statusCode -2 (REQUEST_TIMEOUT), empty body, and every request reached the server.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 trusted CA: status 200, ``getPeerCert()`` returns a PEM certificate whose subject names the host,
 and the body contains the expected marker.
 
-Port: re-targeted (www.baidu.com with the system trust store becomes a local TLS server whose test CA is made the default store)
+Port: re-targeted (www.baidu.com with the system trust store becomes a local TLS server whose test
+CA is made the default store)
 
 Deviations: www.baidu.com with the system CA store is re-targeted to a local aiohttp TLS server
 whose trustme leaf (localhost, 127.0.0.1, ::1) is signed by a trustme CA. The upstream form (no

@@ -8,9 +8,10 @@ present.
 Port: re-targeted (the local httpbin ``HTTPBIN_LOCALLY`` is the local httpbin-like aiohttp app)
 
 Deviations: upstream runs only against a local httpbin (``HTTPBIN_LOCALLY``); here the local
-httpbin-like aiohttp app serves ``/post`` and keeps every byte it received. The size is upstream's CI size, 16 MiB (64 MiB
-outside CI); the file lives in ``tmp_path`` and the timeout stays 10 s. Added asserts: the form
-field, and the request Content-Length equal to the bytes the server received.
+httpbin-like aiohttp app serves ``/post`` and keeps every byte it received. The size is upstream's
+CI size, 16 MiB (64 MiB outside CI); the file lives in ``tmp_path`` and the timeout stays 10 s.
+Added asserts: the form field, and the request Content-Length equal to the bytes the server
+received.
 """
 
 from __future__ import annotations

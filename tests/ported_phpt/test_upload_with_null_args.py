@@ -5,7 +5,8 @@ MIME type from the extension" and "the basename of the path", length 0 means "th
 The server sees name ``test.jpg``, type ``image/jpeg``, error 0, the full size, and the md5 of the
 image (upstream also matches the Swoole server's own ``tmp_name``).
 
-Port: changed (upstream's tmp_name check is dropped: it checks a name the server invents, not the client)
+Port: changed (upstream's tmp_name check is dropped: it checks a name the server invents, not the
+client)
 
 Deviations: TEST_IMAGE is a random 218,787-byte ``test.jpg`` in ``tmp_path``. Upstream's
 ``tmp_name`` check (``/tmp/swoole.upfile.*``) is about the Swoole server's temporary file, which
