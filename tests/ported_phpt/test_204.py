@@ -3,6 +3,8 @@
 ``post('/status/204', [])`` with custom Host/User-Agent/Accept/Accept-Encoding headers returns
 true, statusCode 204 and an empty body (no body is read after a 204).
 
+Port: re-targeted (httpbin.org becomes the local httpbin-like app)
+
 Deviations: httpbin.org is re-targeted to the local httpbin-like app (HB); the request bytes the
 server received are asserted too (empty urlencoded form: ``Content-Type:
 application/x-www-form-urlencoded`` + ``Content-Length: 0``; the user's Host replaces the

@@ -4,6 +4,8 @@
 {'name': 'rango'})``: the server (upstream ``api/http_server.php``) answers 200 with JSON whose
 ``md5`` is the md5 of the uploaded part, which must equal the image's md5.
 
+Port: faithful
+
 Deviations: TEST_IMAGE is a random 218,787-byte ``test.jpg`` in ``tmp_path``; the server is the
 aiohttp port of ``api/http_server.php``. Added asserts: the part's name/type/size as the server
 parsed it, the form field, a multipart request with a 39-character ``----SwooleBoundary``

@@ -4,6 +4,8 @@ Over TLS with ``ssl_host_name``, the getter aliases work: ``getBody()`` contains
 ``getStatusCode()`` is 200, ``getHeaders()`` has more than 5 entries and ``getCookies()`` more
 than 2; each getter returns its property.
 
+Port: re-targeted (www.baidu.com:443 becomes a local TLS server)
+
 Deviations: www.baidu.com:443 is re-targeted to a local aiohttp TLS server (trustme certificate
 for ``localhost``) that sends 3 cookies, extra headers and a body containing ``baidu.com``; the
 SNI sent (``ssl_host_name``) is asserted.

@@ -4,6 +4,9 @@ Two coroutines call ``get()`` on one client at the same time: the second caller 
 concurrency guard ("Socket#N has already been bound to another coroutine#M, ... of the same socket
 ... at the same time is not allowed") while the first one's request is in flight.
 
+Port: changed (upstream is always skipped and expects a PHP fatal error in an older message format;
+the port checks the SwooleError of the current source's guard)
+
 Deviations: upstream is always skipped (skip_unsupported) and matches a PHP fatal error with a PHP
 stack trace in an older message format. The port (catalogue §3.2, client.md §11) checks that the
 late task gets ``SwooleError`` (code 10002) whose message names the socket fd and both coroutine

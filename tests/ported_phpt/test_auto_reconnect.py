@@ -5,6 +5,8 @@ and return the next random string, although the server closes the connection 1 m
 response: the liveness check before each send must notice the dead keep-alive connection and
 reconnect silently.
 
+Port: faithful
+
 Deviations: the Swoole HTTP server (BASE, one worker) is an aiohttp server whose handler answers,
 waits 1 ms and closes the connection; MAX_REQUESTS uses the small pressure level. Server and
 client share one event loop, so a stall of the loop could let the client's 5 ms pause end in the

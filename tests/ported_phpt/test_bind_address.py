@@ -6,12 +6,20 @@ The ``bind_address`` / ``bind_port`` settings, seen from the server's side of th
 sees 127.0.0.1 with another port; (3) ``bind_port`` -1 is clamped to 0 (ephemeral port);
 (4) an address alone gives an ephemeral port. Finally ``/stop`` answers ``<h1>Stop</h1>``.
 
+Port: re-targeted (the LAN address becomes 127.0.0.2; www.baidu.com becomes a local server reachable
+only from 127.0.0.2)
+
 Deviations: the machine's LAN address (``swoole_get_local_ip()``) is replaced by 127.0.0.2, a
 second loopback address that Linux routes without configuration (skipped where it cannot be
 bound). Upstream's sub-test (5) (bound to the LAN address a GET to www.baidu.com works, bound to
-127.0.0.1 it fails) needs internet routing and has no loopback-only equivalent, so it is dropped.
-The server records each request's peer address and posted form; upstream's handler-side asserts
-run in the handlers (through the assertion bag) and are repeated in the test body.
+127.0.0.1 it fails because no route leads from there to the internet) runs in its own test
+function against a server on 127.0.0.3 whose listening socket drops, with a BPF socket filter
+(``support.peerfilter``), every packet not coming from 127.0.0.2: bound to 127.0.0.2 (and a free
+port) ``get('/')`` succeeds, bound to 127.0.0.1 the connect never completes and ``get('/')``
+fails. That client gets ``connect_timeout`` 0.5 s (upstream fails at once with no route); it
+skips, visibly, where the filter cannot be attached. The server records each request's peer
+address and posted form; upstream's handler-side asserts run in the handlers (through the
+assertion bag) and are repeated in the test body.
 """
 
 from __future__ import annotations
@@ -24,10 +32,13 @@ import pytest
 from aiohttp import web
 
 from support.bag import AssertBag
+from support.peerfilter import PeerFilterUnavailable, accept_only_from, verify_filter
 
 from swoole_compat.coroutine.http import Client
 
 LOCAL_IP = "127.0.0.2"
+REMOTE_IP = "127.0.0.3"  # stands in for www.baidu.com
+ESTATUS_CONNECT_FAILED = -1
 
 
 def _can_bind(address: str) -> bool:
@@ -166,3 +177,36 @@ async def test_bind_address_option_kept_across_reconnects(http_server) -> None:
         client.close()
     assert [r.peer[0] for r in srv.requests] == [LOCAL_IP, LOCAL_IP]
     assert srv.connections == 2
+
+
+async def test_bind_address_reaches_server_only_from_bound_address(http_server) -> None:
+    # Upstream test5: a server reachable from the bound (LAN) address but not from 127.0.0.1.
+    if not _can_bind(REMOTE_IP):
+        pytest.skip(f"{REMOTE_IP} is not a usable loopback address here")
+    async def index(request: web.Request) -> web.Response:
+        return web.Response(text="baidu")
+
+    srv = await http_server(routes=[web.get("/", index)], host=REMOTE_IP)
+    try:
+        accept_only_from(srv.listening_socket, LOCAL_IP)
+    except PeerFilterUnavailable as exc:
+        pytest.skip(f"no offline form of sub-test 5 here: {exc}")
+    if not await verify_filter(srv.host, srv.port, LOCAL_IP, "127.0.0.1"):
+        pytest.skip(f"the socket filter does not keep 127.0.0.1 away from {REMOTE_IP} here")
+    probes = srv.connections  # the verification connected once from LOCAL_IP
+
+    client = Client(REMOTE_IP, srv.port)
+    bind_port = _free_port(LOCAL_IP)
+    client.set({"bind_address": LOCAL_IP, "bind_port": bind_port})
+    assert await asyncio.wait_for(client.get("/"), 3) is True
+    assert client.statusCode == 200 and client.body == b"baidu"
+    client.close()
+
+    client = Client(REMOTE_IP, srv.port)
+    client.set({"bind_address": "127.0.0.1", "bind_port": _free_port("127.0.0.1"), "connect_timeout": 0.5})
+    assert await asyncio.wait_for(client.get("/"), 3) is False
+    assert client.statusCode == ESTATUS_CONNECT_FAILED
+    client.close()
+
+    assert [r.peer for r in srv.requests] == [(LOCAL_IP, bind_port)]
+    assert [r.peer[0] for r in srv.records[probes:]] == [LOCAL_IP]

@@ -6,6 +6,8 @@ the others call ``get()``: they must hit the concurrency guard ("Socket#... has 
 to another coroutine#..., reading or writing of the same socket in coroutine#... at the same time
 is not allowed") instead of corrupting the shared socket.
 
+Port: re-targeted (www.zhe800.com:443 becomes a local TLS server on localhost)
+
 Deviations: www.zhe800.com:443 is re-targeted to a local aiohttp TLS server on ``localhost``
 (still a DNS name, so the first caller goes through name resolution) that answers after 50 ms.
 Upstream expects the first uncaught ``Swoole\\Error`` to kill the PHP process; here every refused

@@ -3,6 +3,8 @@
 One keep-alive client GETs ``/status/{200,201,304,301,302,303}`` in sequence and
 ``getStatusCode()`` equals each code: redirects are not followed and a 304 does not wait for a body.
 
+Port: re-targeted (HTTPBIN becomes the local httpbin-like app)
+
 Deviations: HTTPBIN is re-targeted to the local httpbin-like app (HB, which keeps connections
 alive, so connection reuse and "no redirect followed" are asserted from the server's request log).
 A RAW case adds a 304 that carries ``Content-Length: 10`` and no body (what real servers send for

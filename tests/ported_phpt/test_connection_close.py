@@ -4,6 +4,8 @@
 on the same client both succeed; each ``getHeaders()`` is exactly Swoole's five headers in
 Swoole's order, and ``errMsg`` is ``""`` after ``close()``.
 
+Port: faithful
+
 Deviations: the Swoole HTTP server is a RAW script that writes Swoole's response layout
 (``support.http1.swoole_response``: user headers first, then ``Server``, ``Date``,
 ``Connection``, ``Content-Type``, ``Content-Length``) because the test asserts the exact header

@@ -2,6 +2,8 @@
 
 ``Client('')`` raises ``Swoole\\Coroutine\\Http\\Client\\Exception`` "host is empty" with code EINVAL.
 
+Port: faithful
+
 Deviations: upstream lets the exception escape and matches PHP's "Fatal error: Uncaught ..." plus
 stack trace; that rendering is PHP-engine specific, so the port asserts the exception class,
 message and code (catalogue §3.2) instead.

@@ -4,6 +4,8 @@ Regression test (2019, #2644): an empty cookie array passed to ``setCookies()`` 
 in by the response's ``Set-Cookie`` (httpbin ``/cookies/set/a/1``). Upstream prints that array,
 which stays empty, before each of two requests, and both ``get()`` calls succeed.
 
+Port: re-targeted (httpbin.org becomes the local httpbin-like app)
+
 Deviations: httpbin.org is re-targeted to the local httpbin-like aiohttp app (``/cookies/set/a/1``
 answers 302 with ``Set-Cookie: a=1; Path=/``); the Host header names the local server. PHP's
 copy-on-write array semantics become: ``setCookies(d)`` keeps its own copy, so the caller's
@@ -20,9 +22,7 @@ from swoole_compat.coroutine.http import Client
 
 
 def get_cookies() -> dict:
-    result: dict = {}
-    assert result == {}  # upstream var_dump()s it: "array(0) {}"
-    return result
+    return {}  # upstream var_dump()s this fresh array; the caller checks it after the request
 
 
 async def test_cookies_set_bug(httpbin) -> None:

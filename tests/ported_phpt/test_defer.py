@@ -7,6 +7,8 @@ server is killed, MAX_REQUESTS more fail with errCode ECONNREFUSED and statusCod
 (CONNECT_FAILED). The failing-on-receive phase must take more than twice as long as the
 connection-refused phase.
 
+Port: faithful
+
 Deviations: the Swoole HTTP server (BASE, one worker, counter, ``co::sleep(0.1 / MAX_REQUESTS)``
 before each answer) is an aiohttp server; "kill" closes the listener and aborts the connections.
 MAX_REQUESTS uses the small pressure level. The ratio factor (2) can be lowered through

@@ -4,6 +4,8 @@ MAX_CONCURRENCY clients in defer mode each send ``get('/?n=<n>')``, which return
 the request is written; afterwards each ``recv()`` gets status 200 and the 1-8 KiB random string
 the server holds for ``n``.
 
+Port: faithful
+
 Deviations: the Swoole HTTP server (BASE, one worker) is an aiohttp server; MAX_CONCURRENCY uses
 the small pressure level. Added: before ``recv()`` a deferred client has statusCode 0 and an
 empty body; ``recv()`` returns true.

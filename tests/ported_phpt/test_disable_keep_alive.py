@@ -4,6 +4,8 @@ With ``keep_alive`` false over TLS, two GETs (``/`` then ``/ch/tech/``) both ans
 ``timeout`` 0.001, a third GET fails and leaves ``headers`` and ``body`` empty (the previous
 response is cleared when a request starts).
 
+Port: re-targeted (news.qq.com:443 becomes a local TLS server)
+
 Deviations: news.qq.com:443 is re-targeted to a local aiohttp server over TLS (trustme leaf for
 ``localhost``); the third request is delayed 200 ms so that it cannot finish within 1 ms.
 Added: each request uses its own connection and carries Swoole's ``Connection: closed`` (sic)

@@ -5,6 +5,8 @@ MAX_CONCURRENCY_LOW concurrent clients each send ``Range: bytes=<off>-`` and
 The file must hold exactly the image tail (size + offset == image size). Then, on the same
 client, ``setHeaders([])`` and ``get('/')`` return the whole image as the body.
 
+Port: faithful
+
 Deviations: the server is an aiohttp route (``range_start_file_handler``) instead of a Swoole
 server in random mode; TEST_IMAGE is a random ``test.jpg`` and the targets live in ``tmp_path``.
 The random offset is drawn from ``[0, size)``: with ``off == size`` the body is empty, no file

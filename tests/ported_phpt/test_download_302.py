@@ -5,6 +5,8 @@ client does not follow redirects, so the test calls ``download()`` again with th
 header, an **absolute URL used as the request target**, and the JSON written to the file then
 has a ``url`` containing ``get``.
 
+Port: re-targeted (HTTPBIN becomes the local httpbin-like app)
+
 Deviations: httpbin.org is re-targeted to the local httpbin-like aiohttp app (its absolute
 redirect points to ``http://127.0.0.1:<port>/get``); FILE lives in ``tmp_path``. Added asserts:
 status codes 302 then 200, the request target sent verbatim in absolute form, an empty ``body``

@@ -6,6 +6,8 @@ first body byte). (b) The server sends ``200`` with ``Content-Length: 99999`` an
 per millisecond: the download fails after 0.1 s and the **partial** file exists (it is not
 removed on failure).
 
+Port: faithful
+
 Deviations: the two raw coroutine sockets become RAW server scripts; FILE lives in ``tmp_path``.
 Added asserts: statusCode -2 / errCode 110 for both, the partial file holds only the bytes sent
 (fewer than 99999), ``downloadFile`` kept when no file was opened (quirk Q10) and reset when one

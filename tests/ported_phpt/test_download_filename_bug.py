@@ -4,6 +4,8 @@ Regression test for swoole-src #3489: the file name given to ``download()`` was 
 string (built with ``substr``/``clone``) whose memory the extension kept using. Two downloads of
 the image, each in its own scheduler run, must produce files equal to the image.
 
+Port: faithful
+
 Deviations: the C string-lifetime bug cannot exist in Python, so this is a download smoke test
 with paths built from temporary strings (the name is derived and the object holding it
 discarded before the download completes). The two ``Co\\run`` blocks are two clients in one

@@ -4,6 +4,8 @@ A response repeating ``values-1`` three times and ``values-2`` twice gives
 ``headers['values-1'] == ['hello', 'swoole', uuid]`` and ``headers['values-2'] == ['hello', uuid]``:
 repeated fields become lists in arrival order.
 
+Port: faithful
+
 Deviations: the Swoole HTTP server is an aiohttp handler adding the repeated header lines
 (``$response->header(name, array)``). An extra RAW case interleaves the repeats on the wire to
 check that each list keeps arrival order and the dict keeps first-appearance order.

@@ -6,6 +6,8 @@ every connection; after 0.2 s each client, back in blocking mode (``setDefer(fal
 ``get('/')`` with statusCode -1 (CONNECT_FAILED) and errCode ECONNREFUSED: the dead keep-alive
 connection is noticed and the reconnect is refused.
 
+Port: faithful
+
 Deviations: the Swoole HTTP server (BASE, one worker, onShutdown closing every connection) is an
 aiohttp server; shutdown is ``kill()`` (stop listening and abort every connection).
 MAX_CONCURRENCY_MID uses the small pressure level. Added: ``get()`` returns true in defer mode,

@@ -5,6 +5,8 @@ with custom User-Agent/Accept/``Accept-Encoding: gzip`` headers, checks that ``$
 coroutine Socket, and answers "OK\\n" (or "ERROR:<errCode>\\n"); the outer ``httpGetBody()`` must
 return "OK\\n".
 
+Port: re-targeted (the HTTPS site fetched inside the handler becomes a second local TLS server)
+
 Deviations: https://www.gov.cn/ is re-targeted to a second local aiohttp server over TLS
 (trustme certificate for ``localhost``) that answers gzip-compressed HTML; ``Coroutine\\Socket``
 is ``swoole_compat.coroutine.Socket``. The inner server also records that it got exactly the

@@ -4,6 +4,8 @@ With ``keep_alive`` false and ``timeout`` -1, ``execute('/get')`` runs and the c
 closed afterwards; ``getHeaderOut()`` must still return the request head that was sent (the
 upstream regression was a use-after-free when reading it after the close).
 
+Port: re-targeted (httpbin.org:80 becomes the local httpbin-like app)
+
 Deviations: httpbin.org:80 is re-targeted to the local httpbin-like app (HB); upstream only looked
 for the host name, the port asserts the exact head (request line, ``Host`` with the non-default
 port, ``Connection: closed``), that the connection really was closed, and that an explicit

@@ -3,6 +3,8 @@
 Two TLS GETs with a random ``/index.php?email=...`` query, each followed by ``close()``, both
 return true with status 200: after an explicit close the next request reconnects.
 
+Port: re-targeted (www.baidu.com:443 becomes a local TLS server)
+
 Deviations: www.baidu.com:443 is re-targeted to a local aiohttp server over TLS (trustme leaf for
 ``localhost``). Added: the server saw both paths verbatim, on two different connections, and
 ``connected`` follows close().

@@ -3,6 +3,8 @@
 Two TLS GETs with a random ``/index.php?email=...`` query on one client, without ``close()``:
 both return true with status 200 and the keep-alive connection is reused.
 
+Port: re-targeted (www.baidu.com:443 becomes a local TLS server)
+
 Deviations: www.baidu.com:443 is re-targeted to a local aiohttp server over TLS (trustme leaf for
 ``localhost``). Added: exactly one TCP connection carried both requests, each announcing
 ``Connection: keep-alive``.

@@ -5,6 +5,8 @@ Content-Length nor chunked coding and ``Connection: close``, then writes 6 piece
 0.1 s apart and closes. ``get()`` is true, statusCode 200, and the body (delimited by EOF) is
 larger than 5 KiB.
 
+Port: faithful
+
 Deviations: the raw Swoole server is a RAW script (a real server would add framing); the body is
 compared byte for byte with what was sent, and the request head is checked for the user's
 ``Connection: close`` (no second Connection header).

@@ -5,6 +5,8 @@ beside it) and browser-like headers, against a server that advertises ``Upgrade:
 ``Connection: Upgrade`` on an ordinary 200 response: the response is handled as a normal one and
 the body contains the host name.
 
+Port: re-targeted (httpbingo.org:443 becomes a local TLS server sending Upgrade: h2,h2c)
+
 Deviations: httpbingo.org:443 is re-targeted to a local aiohttp TLS server (trustme certificate
 for ``localhost``) answering 200 + ``Upgrade: h2,h2c`` + ``Connection: Upgrade`` with a gzip body
 that echoes the Host header. Added: exactly one Host header (the user's value) reached the

@@ -3,6 +3,8 @@
 ``setMethod('HEAD')`` followed by ``get('/')`` gives statusCode 200 and non-empty headers. Quirk:
 ``get()`` forces the method to GET, so upstream really sends a GET.
 
+Port: re-targeted (www.baidu.com:80 becomes a local server)
+
 Deviations: www.baidu.com:80 is re-targeted to a local aiohttp server. The quirk is asserted (the
 server sees GET), and a real HEAD is added (``setMethod('HEAD')`` + ``execute('/')``): the response
 advertises a non-zero Content-Length, the body stays empty, nothing hangs, and the keep-alive

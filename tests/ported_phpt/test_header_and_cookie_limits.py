@@ -3,6 +3,8 @@
 A 64 KiB request header value makes ``get()`` throw ``Client\\Exception`` (HEADER_THROWN); a
 cookie ``token`` of 4097 bytes makes it throw as well (COOKIE_THROWN).
 
+Port: faithful
+
 Deviations: the pcntl-forked Swoole server is an aiohttp app answering "OK". The exception
 messages, the code SW_ERROR_INVALID_PARAMS (505, from the C++ source; the catalogue's 504 is
 wrong) and the post-exception state are asserted (header case: connection closed; cookie case:

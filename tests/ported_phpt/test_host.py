@@ -3,6 +3,8 @@
 ``httpGetBody('http://H:P/get')`` against an httpbin on a non-80 port: the ``Host`` header the
 server echoes carries that port.
 
+Port: re-targeted (HTTPBIN becomes the local httpbin-like app on a random port)
+
 Deviations: the HTTPBIN server is the local httpbin-like app (HB) on a random port, so the
 upstream skip (port 80) never applies. Added (catalogue row 31): no port suffix for the default
 ports, 80 without TLS and 443 with TLS. Those ports cannot be listened on by an unprivileged test,

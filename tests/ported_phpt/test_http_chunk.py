@@ -4,6 +4,8 @@ A server handler ``write()``s 8 base64 chunks (of 256-4096 random bytes each) wi
 and never calls ``end()``; the client's ``get('/')`` succeeds and ``getBody()`` is the
 concatenation of the chunks (chunked transfer coding removed).
 
+Port: faithful
+
 Deviations: the Swoole coroutine HTTP server is an aiohttp server streaming the same chunks with
 chunked encoding (``chunked_handler``). Added: the response really was chunked (no
 Content-Length) and the status is 200.

@@ -3,6 +3,9 @@
 A TLS GET to www.baidu.com:443 through an HTTP proxy (``http_proxy_host``/``http_proxy_port``)
 succeeds and the body contains "百度".
 
+Port: re-targeted (the HTTP proxy and www.baidu.com:443 become a loopback CONNECT proxy and TLS
+server)
+
 Deviations: the proxy is the local recording CONNECT proxy (``support.proxy``), which maps
 ``www.baidu.test:443`` to a local aiohttp TLS server serving a UTF-8 page. The host is renamed
 to the reserved ``.test`` domain so that even a client bug could not reach the internet; the

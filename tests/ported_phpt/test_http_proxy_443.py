@@ -3,6 +3,9 @@
 A TLS GET to mail.qq.com:443 with an explicit ``Host`` header, through an HTTP proxy, succeeds and
 the body contains "QQ邮箱".
 
+Port: re-targeted (the HTTP proxy and mail.qq.com:443 become a loopback CONNECT proxy and TLS
+server)
+
 Deviations: the proxy is the local recording CONNECT proxy mapping ``mail.qq.test:443`` (the
 host renamed to the reserved ``.test`` domain) to a local aiohttp TLS server; the upstream
 ProcessManager (an empty child) is dropped. Added: the exact CONNECT bytes and a variant with ``http_proxy_username``/``http_proxy_password`` against a proxy

@@ -9,6 +9,8 @@ the request head (up to the blank line) and closes; the bytes must be exactly::
     Connection: keep-alive
     Accept-Encoding: gzip, deflate, br
 
+Port: faithful
+
 Deviations: the raw Swoole server becomes the RAW fixture capturing the head; the comparison is
 byte-exact (CRLF line ends, blank line included) instead of PHP's echoed output. ``br`` is
 advertised because brotli is a runtime dependency. Added: nothing but the head was sent, and the

@@ -5,6 +5,8 @@ A 5 MiB file is uploaded with ``addFile(path, 'test.jpg')`` and a request header
 header and answers ``success``; the client sees True, status 200, a non-empty header dict and
 the body ``success``.
 
+Port: faithful
+
 Deviations: the file lives in ``tmp_path`` instead of ``/tmp/test.jpg``; the Swoole server is an
 aiohttp route (its ``client_max_size`` plays ``package_max_length``, 10 MiB); its
 assertions go to the assertion bag. Added asserts: the server saw the form field, the part's

@@ -3,6 +3,8 @@
 A TLS GET with custom request headers (Host, User-Agent, Accept, Accept-Encoding: gzip) succeeds;
 upstream prints OK, or ERROR and the errCode.
 
+Port: re-targeted (www.baidu.com:443 becomes a local TLS server)
+
 Deviations: www.baidu.com:443 is re-targeted to a local aiohttp server over TLS (trustme leaf for
 localhost); the client keeps upstream's default of no certificate verification. Added asserts:
 the status, the body, the exact headers the server received and the TLS-ness of the connection.

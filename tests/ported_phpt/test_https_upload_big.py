@@ -4,6 +4,8 @@
 HTTPS server that checks the md5 and answers ``success``; the client does not verify the
 certificate.
 
+Port: faithful
+
 Deviations: the server certificate comes from trustme (CA-signed leaf for 127.0.0.1) instead of
 ``ssl_certs/server.crt``; the file lives in ``tmp_path``; the Swoole server is an aiohttp route
 (its ``client_max_size`` plays ``package_max_length``, 10 MiB) whose assertions go to the

@@ -4,6 +4,8 @@
 so does ``download('/', file, -1)``; each emits a warning (silenced with ``@`` upstream) and no
 I/O happens (the client points at port 1).
 
+Port: faithful
+
 Deviations: PHP warnings are :class:`SwooleWarning`; instead of silencing them the test asserts
 their exact texts (errors.md §6.1). TEST_IMAGE is a random ``test.jpg`` in ``tmp_path`` and the
 download target lives there too. Added (catalogue): offset == file size, length beyond the

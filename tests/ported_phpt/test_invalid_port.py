@@ -3,6 +3,8 @@
 Ports -1 and 65536 make the constructor raise ``Client\\Exception`` "The port is invalid"; a
 ``unix:`` host with port 0 is accepted (port validation does not apply to UNIX hosts).
 
+Port: faithful
+
 Deviations: the exception code is asserted as SW_ERROR_INVALID_PARAMS (505), as in the C++ source
 (the catalogue's 504 is wrong); a few boundary checks (0, 1, 65535, UNIX out-of-range) added.
 No I/O, like upstream.

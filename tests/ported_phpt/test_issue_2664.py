@@ -4,6 +4,8 @@ The server sets four cookies (``key1=val1`` for domain id.test.com, the deletion
 test.com, the same pair for ``key2``); ``httpRequest()``'s ``set_cookie_headers`` lists the four
 raw ``Set-Cookie`` values in order, with the exact text and lengths (91 and 87 characters).
 
+Port: faithful
+
 Deviations: the Swoole HTTP server is an aiohttp server that adds the four ``Set-Cookie`` header
 values exactly as Swoole's ``$response->cookie()`` formats them (PHP date format
 ``D, d-M-Y H:i:s T``; aiohttp's own cookie formatting differs). Added: the parsed ``cookies``

@@ -4,6 +4,9 @@ A TLS GET succeeds; the client then stays idle past the server's keep-alive idle
 makes the server close the connection; the next GET on the same client still succeeds (the dead
 connection is noticed before sending and replaced). Both bodies contain "pecl".
 
+Port: re-targeted (pecl.php.net:443 and its 75 s keep-alive become a local TLS server closing idle
+connections after 0.2 s; upstream is always skipped as too slow)
+
 Deviations: upstream is always skipped ("too slow": a 75 s sleep against pecl.php.net:443). Here
 a local aiohttp server over TLS (trustme leaf for ``localhost``) closes idle connections after
 0.2 s and the client sleeps 0.5 s. Added: the server closed the first connection, the second

@@ -3,6 +3,9 @@
 Three concurrent GETs to domain names with 60+-character labels (``Host`` set to the domain,
 browser-like headers): each returns 200 with a non-empty body.
 
+Port: re-targeted (the three long internet names resolve to a local server through a patched
+getaddrinfo)
+
 Deviations: upstream exercises real DNS of long names on the internet. Offline, the resolver
 (``socket.getaddrinfo``, which the event loop's ``getaddrinfo`` calls) is monkeypatched to map
 exactly these three names to 127.0.0.1, where a local aiohttp server listens on a random port

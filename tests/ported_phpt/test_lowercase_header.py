@@ -3,6 +3,8 @@
 The server sends ``Hello-world: swoole`` (case preserved). With ``lowercase_header`` false the
 headers have the key ``Hello-world`` and not ``hello-world``; by default only ``hello-world``.
 
+Port: faithful
+
 Deviations: the Swoole HTTP server (``header(..., format=false)``) is an aiohttp handler, which
 writes header names in the case given; the values are asserted too.
 """

@@ -3,6 +3,8 @@
 ``set(['max_retries' => -1])`` returns false and emits exactly one warning mentioning
 ``max_retries`` ("max_retries must be greater than or equal to 0, got -1").
 
+Port: faithful
+
 Deviations: the PHP ``set_error_handler`` becomes ``warnings.catch_warnings(record=True)`` on
 :class:`SwooleWarning` (the project-wide mapping of PHP E_WARNING). The client points at a free
 port but, as upstream, no I/O happens.

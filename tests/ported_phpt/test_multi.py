@@ -4,6 +4,8 @@ Two TLS clients for two different hosts, both in defer mode: both ``get('/')`` c
 right after sending, then both ``recv()`` succeed; one body contains "baidu", the other
 "Tencent". Both clients are closed and "OK" is printed.
 
+Port: re-targeted (www.baidu.com:443 and www.qq.com:443 become two local TLS servers)
+
 Deviations: www.baidu.com:443 and www.qq.com:443 are re-targeted to two local aiohttp servers
 over TLS (trustme leaf valid for ``localhost`` and ``127.0.0.1``, used as the two host names);
 they answer gzip-compressed HTML since the request asks for ``Accept-Encoding: gzip``. Added: the

@@ -4,6 +4,8 @@ Two TLS clients in defer mode (two hosts): each sends ``get('/')``, then both ``
 answer 200 with a body containing "baidu" / "tencent" (case-insensitive). Both clients are then
 reused for new paths (``/duty/`` and ``/ch/tech/``) with the same result.
 
+Port: re-targeted (www.baidu.com:443 and news.qq.com:443 become two local TLS servers)
+
 Deviations: www.baidu.com:443 and news.qq.com:443 are re-targeted to two local aiohttp servers
 over TLS (trustme leaf valid for ``localhost`` and ``127.0.0.1``, used as the two host names);
 they answer gzip-compressed HTML. Added: each client used exactly one connection for both

@@ -6,6 +6,8 @@ the next random string (even requests). With ``timeout`` 1 and the default ``max
 MAX_REQUESTS-1): a failed request is not retried. After the server is killed, every ``get()``
 fails with errCode ECONNREFUSED and statusCode -1 (CONNECT_FAILED).
 
+Port: faithful
+
 Deviations: the Swoole HTTP server (BASE, one worker, counter) is an aiohttp server whose handler
 closes the transport instead of answering on odd requests; "kill" closes the listener and aborts
 the connections. MAX_REQUESTS uses the small pressure level. Added: each failed request reports

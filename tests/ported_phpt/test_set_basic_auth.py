@@ -4,6 +4,8 @@
 (``Authorization: Basic base64(user:password)``); the request also carries a lower-case
 ``host: httpbin.org`` header and browser-like headers.
 
+Port: re-targeted (HTTPBIN becomes the local httpbin-like app)
+
 Deviations: HTTPBIN is the local httpbin-like app (HB), which checks the credentials like
 httpbin. Added: the exact Authorization header and the single Host line the server received.
 """

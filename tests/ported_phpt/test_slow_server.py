@@ -5,6 +5,8 @@ A raw server writes a complete response (``Server: nginx``, ``Content-Type: text
 pieces with 100 microsecond pauses. The client gets 200, a body larger than 5 KiB, the headers
 ``server``/``x-server``/``content-type``, and ``content-length`` equal to the body length.
 
+Port: faithful
+
 Deviations: the body is base64 of 3900-4800 random bytes, i.e. 5.2-6.4 KB (upstream up to 64 KiB
 of random bytes), so the ~1300 trickled pieces stay around a second; the body is compared with
 what was sent.

@@ -3,6 +3,9 @@
 A TLS GET to www.google.com:443 with a ``Host`` header through a SOCKS5 proxy (``socks5_host``/
 ``socks5_port``) answers 200 with a body containing "google.com".
 
+Port: re-targeted (the SOCKS5 proxy and www.google.com:443 become a loopback SOCKS5 server and TLS
+server)
+
 Deviations: the proxy is the local recording SOCKS5 server (``support.proxy``), mapping
 ``www.google.test:443`` (the host renamed to the reserved ``.test`` domain) to a local aiohttp
 TLS server. Added, as the catalogue suggests: the

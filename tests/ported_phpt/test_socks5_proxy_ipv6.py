@@ -4,6 +4,9 @@ The client host is an IPv6 literal (upstream: the AAAA record of www.qq.com), re
 through a SOCKS5 proxy with ``ssl_host_name`` = the domain and a ``Host`` header; the JSON body has
 ``code == 403``.
 
+Port: re-targeted (the SOCKS5 proxy and www.qq.com's IPv6 address become a loopback SOCKS5 server
+and a TLS server on ::1)
+
 Deviations: the domain is renamed ``www.qq.test``; the IPv6 literal is ``::1`` and the target
 is a local aiohttp TLS server listening on ``::1`` (skipped when IPv6 loopback is unavailable);
 the proxy is the local recording SOCKS5 server on 127.0.0.1 (an IPv4 proxy, as upstream's

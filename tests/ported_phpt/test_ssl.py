@@ -3,6 +3,8 @@
 (The upstream title is misleading.) A TLS GET ``/get?foo=<random16>`` with ``ssl_host_name`` set
 to the domain succeeds and the echoed body contains the random value.
 
+Port: re-targeted (httpcan.org:443 becomes the local httpbin-like app over TLS)
+
 Deviations: httpcan.org (an httpbin clone) is re-targeted to the local httpbin-like aiohttp app
 over TLS, reached as ``localhost``. Added asserts: status 200, the query echoed as JSON, and the
 SNI the server received equals ``ssl_host_name``.

@@ -2,6 +2,8 @@
 
 A TLS GET ``/`` with ``ssl_host_name`` set returns status 200 and a non-empty body.
 
+Port: re-targeted (httpcan.org:443 becomes a local TLS server reached by IP)
+
 Deviations: httpcan.org is re-targeted to a local aiohttp server over TLS (trustme leaf). To show
 that the SNI comes from the option and not from the host, the client connects to the IP literal
 ``127.0.0.1`` (which by itself sends no SNI) with ``ssl_host_name`` = ``httpcan.org``; the server

@@ -4,6 +4,8 @@ Against a server with a self-signed certificate: ``ssl_verify_peer`` + ``ssl_all
 succeeds (body "OK"); with ``ssl_allow_self_signed`` false the request fails with statusCode -1 and
 errCode SWOOLE_ERROR_SSL_VERIFY_FAILED (1014).
 
+Port: faithful
+
 Deviations: upstream's ``examples/ssl/ssl.crt`` (CN rango, expired in 2021) is replaced by a
 self-signed leaf generated at test time (``support.tls``, via ``cryptography``). The upstream
 ``log_level`` lowering that hides the NOTICE is not needed (NOTICE maps to INFO). Python verifies

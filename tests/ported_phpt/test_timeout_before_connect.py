@@ -6,6 +6,9 @@ cannot finish in time, so ``get('/')`` returns false with errCode ETIMEDOUT and 
 timeout, interleaved with a new failing attempt of the first, succeeds: ``get()`` and ``recv()``
 true, errCode 0, status 200 and a body containing "tencent".
 
+Port: changed (www.qq.com:443 becomes a local server that delays its TLS handshake; errCode after
+recv() is checked as the source's 5001, where upstream's EXPECT says 110)
+
 Deviations: www.qq.com (by IP) is re-targeted to a RAW server on 127.0.0.1 that accepts, waits
 100 ms, and only then starts TLS (trustme leaf), so the first client's handshake deterministically
 times out; it then answers one request with a "tencent" page. ``recv()`` after the failed connect

@@ -3,6 +3,8 @@
 A defer client with ``timeout`` 0.1 and the header ``hello: swoole`` sends ``get('/')``; the server
 checks the header, sleeps 2 s, then answers. ``recv()`` fails and ``body`` stays empty.
 
+Port: faithful
+
 Deviations: the Swoole HTTP server (BASE) is an aiohttp server; its header check goes to the
 assertion bag. Added: ``recv()`` fails after about 0.1 s (+/-50 %, bounded at 3 s overall) with
 errCode ETIMEDOUT and statusCode -2 (REQUEST_TIMEOUT), and the connection is closed.

@@ -4,6 +4,8 @@ MAX_CONCURRENCY clients connect to an HTTP server on a UNIX stream socket, the h
 ``unix:`` plus 0-2 extra slashes plus the absolute socket path (leading slashes collapse to
 one), and each performs MAX_REQUESTS GETs whose body is ``Hello Swoole!``.
 
+Port: faithful
+
 Deviations: the Swoole server on ``/tmp/unix-sock-test.sock`` becomes an aiohttp server on a
 short private UNIX path (listen backlog 512, Swoole's default); the three slash spellings are
 cycled over the clients instead of drawn at random, so each is always exercised. Added asserts:

@@ -3,6 +3,8 @@
 ``addFile(TEST_IMAGE, 'test.jpg')`` plus ``post('/upload_file', {'name': 'rango'})``: status 200
 and the md5 of the uploaded part (computed by the server) equals the image's md5.
 
+Port: faithful
+
 Deviations: TEST_IMAGE is a random 218,787-byte ``test.jpg`` in ``tmp_path``; the server is the
 aiohttp port of ``api/http_server.php``. Added asserts: the part's file name, guessed type and
 size as parsed by the server, the form field, and ``uploadFiles`` cleared after the request.

@@ -4,6 +4,8 @@ A server writes 8 random base64 chunks (a chunked response) with 10-50 ms pauses
 ``write_func`` callback receives each chunk exactly as written (call i == chunk i) and
 ``get('/')`` returns true.
 
+Port: faithful
+
 Deviations: the Swoole coroutine HTTP server becomes an aiohttp chunked streaming route. Added
 asserts: exactly 8 calls, each with the client object and ``bytes`` data, ``body`` stays empty,
 and status 200.

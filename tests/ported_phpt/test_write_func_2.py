@@ -4,6 +4,8 @@ A server writes 16 random base64 chunks with 10-50 ms pauses; the ``write_func``
 each one and calls ``$client->close()`` after the 8th. The close is deferred (the client is
 inside the callback), so ``get('/')`` returns false with ``statusCode`` -3 (SERVER_RESET).
 
+Port: faithful
+
 Deviations: the Swoole coroutine HTTP server becomes an aiohttp chunked streaming route. Added
 asserts: ``close()`` inside the callback returns True, no chunk after the 8th is delivered,
 errCode 0 / errMsg "" (client.md §7.7), the connection is closed afterwards and a later request

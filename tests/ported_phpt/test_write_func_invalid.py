@@ -3,6 +3,8 @@
 ``set(['write_func' => 'not_found_function'])`` returns false with the warning
 "function 'not_found_function' is not callable".
 
+Port: faithful
+
 Deviations: PHP's E_WARNING is a :class:`SwooleWarning` (EXPECTF's ``in %s on line %d`` maps to
 the warning being attributed to this file). PHP string callables do not exist in Python: any
 ``str`` is "not callable" (python-mapping.md §8). Added: a falsy value gives "illegal callback

@@ -21,10 +21,11 @@ Two ready-made applications plus a runner:
 Runner::
 
     async with http_server(app=None, routes=[web.get("/x", h)], ssl=None, unix=None,
-                           host="127.0.0.1", keepalive_timeout=75.0) as srv:
+                           host="127.0.0.1", keepalive_timeout=75.0, record_bytes=False) as srv:
         srv.port, srv.url("/get"), srv.netloc, srv.path (UNIX), srv.client_host
         srv.connections          # TCP (or UNIX) connections accepted
         srv.requests             # [RequestRecord]: method, target, raw headers, peer, conn index
+        srv.records[i].received  # every byte of connection i (only with record_bytes=True)
         await srv.kill()         # stop listening + abort keep-alive connections (ECONNREFUSED next)
 
 ``app=None`` serves :func:`httpbin_app` with ``routes`` taking precedence; with an ``app``,
@@ -157,10 +158,13 @@ class HttpServer(LoopbackServer):
         routes: Sequence[web.AbstractRouteDef] = (),
         keepalive_timeout: float = 75.0,
         swoole_server_header: bool = True,
+        record_bytes: bool = False,
         **options: Any,
     ) -> None:
-        """See the module docstring; ``options`` go to ``LoopbackServer``."""
+        """See the module docstring; ``options`` go to ``LoopbackServer``. ``record_bytes=True``
+        keeps every received byte in ``ConnRecord.received`` (as stream servers do)."""
         super().__init__(**options)
+        self.record_bytes = record_bytes
         if app is None:
             app = httpbin_app(routes=routes)
         elif routes:
@@ -248,6 +252,8 @@ class HttpServer(LoopbackServer):
         def factory() -> asyncio.BaseProtocol:
             protocol = server()
             self._protocol_records[protocol] = record
+            if self.record_bytes:
+                return _RecordingProtocol(protocol, record)
             return protocol
 
         if self.ssl is not None:
@@ -276,6 +282,33 @@ class HttpServer(LoopbackServer):
             await self.runner.cleanup()
             self.runner = None
         self._protocol_records.clear()
+
+
+class _RecordingProtocol(asyncio.Protocol):
+    """Forwards to an aiohttp protocol, keeping every received byte in ``record.received``."""
+
+    def __init__(self, inner: Any, record: ConnRecord) -> None:
+        self.inner = inner
+        self.record = record
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.record.received += data
+        self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
 
 
 async def _swoole_server_header(request: web.Request, response: web.StreamResponse) -> None:

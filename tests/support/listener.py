@@ -105,7 +105,8 @@ class ConnRecord:
     """``getsockname()`` of the accepted socket."""
     accepted_at: float
     received: bytearray = field(default_factory=bytearray)
-    """Every byte received (plaintext after TLS). Stream servers only."""
+    """Every byte received (plaintext after TLS). Stream servers, and HTTP servers made with
+    ``record_bytes=True``."""
     transport: asyncio.BaseTransport | None = None
     tls_error: BaseException | None = None
     """The server-side TLS handshake failure, if any."""
@@ -291,6 +292,11 @@ class LoopbackServer:
     def url_for(self, scheme: str, path: str = "/") -> str:
         """``scheme://netloc/path`` (``localhost`` stands in for UNIX servers)."""
         return f"{scheme}://{'localhost' if self._unix_path else self.netloc}{path}"
+
+    @property
+    def listening_socket(self) -> socket.socket | None:
+        """The listening socket (None before :meth:`start` and after :meth:`stop_listening`)."""
+        return self._lsock
 
     @property
     def is_listening(self) -> bool:

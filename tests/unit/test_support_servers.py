@@ -779,3 +779,33 @@ async def test_api_app_extra_routes_via_server(http_server: Factory) -> None:
             assert await resp.text() == "extra"
         async with session.get(srv.url("/missing")) as resp:
             assert resp.status == 500
+
+
+async def test_http_record_bytes(http_server: Factory) -> None:
+    # record_bytes=True keeps the raw request bytes of each connection (off by default).
+    plain = await http_server()
+    recording = await http_server(record_bytes=True)
+    body = b"a=1&b=" + b"x" * 70000
+    async with aiohttp.ClientSession() as session:
+        for srv in (plain, recording):
+            async with session.post(srv.url("/post"), data=body,
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"}) as resp:
+                assert resp.status == 200
+    assert plain.records[0].received == b""
+    received = bytes(recording.records[0].received)
+    assert received.startswith(b"POST /post HTTP/1.1\r\n")
+    assert received.endswith(b"\r\n\r\n" + body)
+
+
+async def test_peer_filter_drops_other_sources(http_server: Factory) -> None:
+    from support.peerfilter import PeerFilterUnavailable, accept_only_from, verify_filter
+
+    srv = await http_server(host="127.0.0.3")
+    try:
+        accept_only_from(srv.listening_socket, "127.0.0.2")
+    except PeerFilterUnavailable as exc:
+        pytest.skip(str(exc))
+    assert await verify_filter(srv.host, srv.port, "127.0.0.2", "127.0.0.1") is True
+    # the reverse pair fails: 127.0.0.1 is the one that cannot connect
+    assert await verify_filter(srv.host, srv.port, "127.0.0.1", "127.0.0.2") is False
+    assert {record.peer[0] for record in srv.records} == {"127.0.0.2"}

@@ -4,6 +4,8 @@ With ``timeout`` -1 and empty request headers the client upgrades, receives the 
 server pushes on open, then five times pushes "hello server" and receives "hello client\\n" (the
 server answers each message after 0.1 s).
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture; its DNS lookup of TEST_DOMAIN_1
 before pushing "start\\n" is dropped (offline; irrelevant to the client), so the upstream
 ``skip_if_offline`` / ``skip_if_darwin_todo`` guards are gone. The client's pause between rounds

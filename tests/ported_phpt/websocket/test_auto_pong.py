@@ -5,6 +5,8 @@ PING carrying that frame's data; the client loops ``push`` / ``recv`` with defau
 every PING is answered inside ``recv()`` with a PONG echoing the payload and never surfaces. After
 1000 PONGs the server disconnects and the client's loop ends on a falsy ``recv()``.
 
+Port: faithful
+
 Deviations: the Swoole server becomes the WSF fixture; its ``Assert::true`` on the 1000 collected
 frames becomes asserts on the recorded frames (opcode, echoed payload, masking).
 """

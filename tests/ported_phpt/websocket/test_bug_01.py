@@ -4,6 +4,8 @@ A raw server answers the upgrade with a hand-built 101 (accept header spelled
 ``Sec-Websocket-Accept``) **and** an unmasked text frame "hello world\\n" in the same write: the
 upgrade succeeds and the first ``recv()`` returns the frame that followed the 101 head.
 
+Port: faithful
+
 Deviations: the raw Swoole\\Server becomes the RAW fixture; the frame is built with the test
 suite's own codec (``support.ws.encode_frame``) instead of ``WebSocket\\Server::pack``.
 """

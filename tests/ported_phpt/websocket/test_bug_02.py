@@ -6,6 +6,8 @@ The server welcomes the client on open, prints every message and answers it with
 welcome, then five times pushes "hello server\\n" (``flags=True``) and receives the reply with
 ``recv(1)``, then closes. The combined output of both sides must match the upstream EXPECT.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server (PROCESS mode) becomes the WSF fixture; both sides
 append to one output list instead of sharing stdout; the client's pause between rounds is 0.02 s
 instead of 0.1 s.

@@ -4,6 +4,8 @@ After a successful upgrade, closing the underlying socket directly (``cli.socket
 makes the client report "no connection": ``recv()`` and ``push()`` both return False with
 errCode ``SWOOLE_ERROR_CLIENT_NO_CONNECTION`` (5001).
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture (its spurious
 ``skip_if_offline`` guard is dropped); the asserts also pin errMsg and the server-side view.
 """

@@ -5,6 +5,8 @@ FIN); the server checks the reassembled message (TEXT, finished) and answers wit
 three-fragment pattern; ``recv()`` returns one frame holding the whole data, opcode TEXT,
 ``finish`` True.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture; its ``Assert`` calls go to the
 assertion bag, and the raw fragments the client sent are checked too (opcode/FIN/mask bits).
 """

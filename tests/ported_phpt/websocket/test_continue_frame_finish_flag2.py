@@ -4,6 +4,8 @@ Same checks as ``continue_frame_finish_flag``: three client fragments are reasse
 server, which answers with three fragments; ``recv()`` returns one finished TEXT frame with the
 whole data.
 
+Port: faithful
+
 Deviations: upstream's Coroutine HTTP server (``$response->upgrade()``/``recv()``/``push()``)
 becomes the WSF fixture. To keep this duplicate useful, the server reads the client's fragments
 one frame at a time and trickles its own fragments in 8 KiB pieces with short pauses, so the

@@ -3,6 +3,8 @@
 The client sends a three-fragment TEXT message; the server checks the reassembled data and
 answers with three fragments; ``recv()`` returns the whole data.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture. To differ from
 ``continue_frame_finish_flag`` (same scenario plus opcode/finish checks), the server writes its
 three fragments in a single TCP write.

@@ -5,6 +5,8 @@ of the message, then CONTINUATION FIN. ``recv()`` logs the warning "All fragment
 except for the initial frame, must use the continuation frame opcode(0).", returns False and
 does not close the connection.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture; the EXPECTF line becomes a check
 of the ``swoole_compat`` WARNING log record. Added per websocket.md §4.2/§4.3 (W12, Replicate):
 errCode/statusCode stay unchanged, the connection stays open, and the partial buffer is kept, so

@@ -4,6 +4,8 @@ The server answers with a lone CONTINUATION frame (fin=0): ``recv()`` logs "A co
 cannot stand alone and MUST be preceded by an initial frame whose opcode indicates either text or
 binary data." and returns False.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture; the EXPECTF line becomes a check
 of the ``swoole_compat`` WARNING log record. Added per websocket.md §4.3: error properties are
 unchanged, the connection stays open, and a following normal TEXT frame is received.

@@ -4,6 +4,8 @@ Two rounds on one connection: after '111' the server sends data1+data2+data3 as 
 after '222' data3+data2+data1. Each ``recv()`` returns exactly its own message: the fragment
 buffer is reset between messages.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture.
 """
 

@@ -5,6 +5,8 @@ With permessage-deflate negotiated, the client pushes a ``CloseFrame`` (code 100
 must receive a close frame with FIN=1 and RSV1=0: control frames are never compressed, and for a
 Frame object the opcode/flags come from the object (the extra argument is ignored).
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server (compression + ``open_websocket_close_frame``) becomes
 the WSF fixture with ``deflate=True``; its flag asserts become asserts on the raw first byte
 (0x88) and the decoded close payload.

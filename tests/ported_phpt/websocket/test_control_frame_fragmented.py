@@ -4,6 +4,8 @@ With compression negotiated and ``open_websocket_close_frame`` on, the client pu
 ``CloseFrame`` whose ``flags`` are 0 (no FIN) and passes flags 0: the close frame must still go
 out with FIN=1 and RSV1=0, since control frames must not be fragmented (or compressed).
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture with ``deflate=True``; its flag
 asserts become asserts on the raw first byte (0x88) and the close payload.
 """

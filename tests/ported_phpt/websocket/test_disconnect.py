@@ -4,6 +4,8 @@
 false. The server (``open_websocket_close_frame``) sees a CLOSE frame with reason 'close it', and
 its onClose reports reactorId 0, i.e. the client closed the TCP connection first.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture; the three ``var_dump`` lines
 become asserts (opcode, reason, "client closed first" from the connection record).
 """

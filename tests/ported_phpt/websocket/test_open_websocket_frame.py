@@ -4,6 +4,8 @@ With ``open_websocket_ping_frame``, ``open_websocket_pong_frame`` and
 ``open_websocket_close_frame`` all on, after one push ``recv()`` returns the server's PING, then
 its PONG, then its CLOSE, then ``''`` once the server has closed the connection.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture. Upstream compares the last
 result loosely with ``''``; here it must be exactly the empty ``str`` (websocket.md §4.3), and the
 frames' fields are checked too.

@@ -3,6 +3,8 @@
 ``ping('Hello World')`` returns True; with ``open_websocket_pong_frame`` the server's automatic
 PONG is returned by ``recv()`` with the data 'Hello World'.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture, which answers the PING with a
 PONG of the same payload as Swoole's server does; the PING frame it received is checked too.
 """

@@ -5,6 +5,8 @@ CONTINUATION fin=0 and a final CONTINUATION FIN. With ``open_websocket_ping_fram
 ``recv()`` returns the PING and the second the whole message data1 + 4×data2 + data3: the
 fragment buffer survives while the control frame is surfaced.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture. Added: with
 ``open_websocket_ping_frame`` the client does not answer the PING itself (no PONG arrives).
 """

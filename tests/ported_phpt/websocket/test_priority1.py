@@ -4,6 +4,8 @@ The server sends TEXT fin=0 and two CONTINUATION fin=0, then disconnects (CLOSE 
 the middle of the message. With ``open_websocket_close_frame`` ``recv()`` returns the CLOSE frame,
 then ``''``.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture. Upstream compares the last
 result loosely with ``''``; here it must be exactly the empty ``str``.
 """

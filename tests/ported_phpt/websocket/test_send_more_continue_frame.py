@@ -6,6 +6,8 @@ the continuations carry no RSV1. Message 1 = data1 (sync flush), data2 ×3 (sync
 (finish); message 2 = data2, data1 (no flush), data3 (finish); message 3 = data3, data2 (no
 flush), data1 (finish). Each ``recv()`` returns the decompressed concatenation.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture (``deflate=True``); PHP's
 ``deflate_init``/``deflate_add`` become ``support.ws.MessageDeflater`` (a new raw deflate stream per
 message, as PHP resets its context after ``ZLIB_FINISH``). Each frame goes out in its own write.

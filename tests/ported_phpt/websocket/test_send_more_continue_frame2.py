@@ -4,6 +4,8 @@ Same as ``send_more_continue_frame``: three fragmented messages made of pieces o
 stream each (RSV1 on the first frame only) are decompressed by ``recv()`` into data1 + data2 ×3 +
 data3, data2 + data1 + data3 and data3 + data2 + data1.
 
+Port: faithful
+
 Deviations: upstream's Coroutine HTTP server becomes the WSF fixture (``deflate=True``); PHP's
 ``deflate_add`` becomes ``support.ws.MessageDeflater``. To keep this duplicate useful, all frames
 of the three messages are written in **one** TCP write, so the client parses several messages

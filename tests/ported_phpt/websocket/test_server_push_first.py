@@ -4,6 +4,8 @@ Right after the upgrade the server pushes two random base64 messages (one random
 by both). ``MAX_CONCURRENCY_LOW`` clients (``timeout`` 5) each ``upgrade('/websocket')`` and
 ``recv()`` both messages in order; then "DONE".
 
+Port: faithful
+
 Deviations: upstream's Coroutine HTTP server becomes the WSF fixture, run twice: one instance
 writes both frames **in the same write as the 101** (so they reach the client together with the
 handshake response, W14), the other writes them right after the 101 in separate writes; half of

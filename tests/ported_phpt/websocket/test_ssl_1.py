@@ -3,6 +3,9 @@
 A WebSocket echo over TLS: 16 rounds of ``base64(random_bytes(rand(1, 16 KiB)))`` pushed and
 received back as frames with identical data.
 
+Port: re-targeted (echo.websocket.org:443 becomes a local TLS echo server; upstream is always
+skipped)
+
 Deviations: upstream targets echo.websocket.org and is always skipped ("unavailable, waiting for
 review"); here it is a real test against the WSF echo fixture over TLS with a trustme certificate
 for 127.0.0.1, and the client verifies it (``ssl_verify_peer`` + ``ssl_cafile``).

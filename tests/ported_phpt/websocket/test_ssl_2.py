@@ -4,6 +4,9 @@ A TLS WebSocket client upgrades ``/realtime`` on www.bitmex.com (through a SOCKS
 ``https_proxy`` is set), prints "CONNECT SUCCESS, StatusCode=101", pushes a subscribe JSON and
 receives 16 non-empty frames, then prints "FINISH".
 
+Port: re-targeted (www.bitmex.com:443 becomes a local TLS server imitating its feed, directly and
+through a loopback SOCKS5 proxy)
+
 Deviations: www.bitmex.com is replaced by a TLS WSF fixture that imitates its realtime feed
 (welcome, subscribe acknowledgement, a ``partial`` and a stream of ``update`` frames) with a
 trustme certificate for ``www.bitmex.com``. Two variants: direct to 127.0.0.1, and with the

@@ -4,6 +4,8 @@ After receiving "start\\n" and pushing a message the server never answers: ``rec
 False with errCode ``SOCKET_ETIMEDOUT`` twice (errCode reset by hand in between); a timeout does
 not close the connection.
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server becomes the WSF fixture in silent mode. Added per
 websocket.md §4.3 (W11): errMsg, statusCode -3, ``connected`` still True, a generous timing
 bound, and a final round trip proving the connection is still usable.

@@ -4,6 +4,8 @@ The same client first GETs '/' (the server's onRequest answers "OK\\n"), then ca
 ``upgrade('/')`` on the kept-alive connection; ``recv(2)`` returns "msg 1\\n" (pushed on open),
 and after ``push('hello')`` ``recv(2)`` returns "msg 2\\n" (pushed 0.1 s after each message).
 
+Port: faithful
+
 Deviations: the Swoole WebSocket server with onRequest becomes the WSF fixture with an
 ``http_handler`` answering plain requests Swoole-style on the same connection (the spurious
 ``skip_if_offline`` guard is dropped). Added: both requests used one connection, and the user
