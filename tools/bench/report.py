@@ -104,8 +104,8 @@ def extra_lines(r: dict[str, Any], scenario: Scenario) -> list[str]:
     if scenario.reference is not None and ok(r):
         ref, what = scenario.reference
         out.append(
-            f"{r['rate'] / ref:.2f} of {what} ({ref:,.0f} req/s); {r['cpu_per_op_us']:,.1f} us CPU per request "
-            f"(a core at {1e6 / ref:,.1f} us per request would match it)"
+            f"x{r['rate'] / ref:.2f} of {what} ({ref:,.0f} req/s, {1e6 / ref:,.1f} us each); "
+            f"{r['cpu_per_op_us']:,.1f} us CPU per request"
         )
     e = r.get("extra") or {}
     if "idle_kib_per_conn" in e:
