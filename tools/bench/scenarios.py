@@ -4,7 +4,7 @@ access log must show afterwards. The client side of each scenario lives in ``ada
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from .common import MiB
@@ -25,7 +25,6 @@ class Scenario:
     preload: str | None = None  # file key read into ctx.payload before the RSS baseline
     reference: tuple[float, str] | None = None  # (ops/s, what) printed as "x of reference"
     opt_in: bool = False  # only with --scenario NAME / --all
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _one(_: dict[str, Any]) -> int:
@@ -67,7 +66,7 @@ SCENARIOS: list[Scenario] = [
         6, "upload_file",
         lambda s: f"{s['big'] // MiB} MiB multipart upload from a file (addFile) x{s['upload_reps']}",
         unit="bytes", uri="/upload", requests=lambda s: s["upload_reps"], conns=_one,
-        min_request_length=lambda s: s["big"], tags=("upload",),
+        min_request_length=lambda s: s["big"],
     ),
     Scenario(
         7, "ws_small",
@@ -100,13 +99,13 @@ SCENARIOS: list[Scenario] = [
         12, "upload_raw",
         lambda s: f"{s['big'] // MiB} MiB raw body from memory (post(path, bytes)) x{s['upload_reps']}",
         unit="bytes", uri="/upload", requests=lambda s: s["upload_reps"], conns=_one,
-        min_request_length=lambda s: s["big"], preload="big", tags=("upload",),
+        min_request_length=lambda s: s["big"], preload="big",
     ),
     Scenario(
         13, "upload_data",
         lambda s: f"{s['big'] // MiB} MiB multipart part from memory (addData) x{s['upload_reps']}",
         unit="bytes", uri="/upload", requests=lambda s: s["upload_reps"], conns=_one,
-        min_request_length=lambda s: s["big"], preload="big", tags=("upload",),
+        min_request_length=lambda s: s["big"], preload="big",
     ),
     Scenario(
         14, "conns_10k",
