@@ -113,6 +113,8 @@ class Client:
         self._max_retries = 0
         self._write_func: Callable[..., Any] | None = None
         self._max_body_size: int | None = None  # None: SWOOLE_COMPAT_MAX_BODY_SIZE or 1 GiB
+        self._max_decompressed_size: int | None = None  # None: 128 MiB (limits.py)
+        self._max_decompression_ratio: float | None = None  # None: 100 (limits.py)
         self._basic_auth = ""
         self._ws = _websocket.Settings()
         self._server_wants_close = False  # sticky "Connection: close" (Replicate Q18)
@@ -142,9 +144,9 @@ class Client:
             raise TypeError("Swoole\\Coroutine\\Http\\Client::set(): Argument #1 ($settings) must be of type array")
         if not options:
             return False
-        if options.get("max_body_size") is not None:
-            # swoole_compat's own key: validated before anything is merged (TypeError/ValueError).
-            self._max_body_size = _limits.parse_size(options["max_body_size"])
+        # swoole_compat's own limit keys: validated before anything is merged (TypeError/ValueError).
+        for name, value in _limits.parse_options(options).items():
+            setattr(self, "_" + name, value)  # _max_body_size, _max_decompressed_size, _max_decompression_ratio
         if self.setting is None:
             self.setting = {}
         self.setting.update(options)
@@ -754,7 +756,10 @@ class Client:
                         and reader.encoding is not None
                         and Decoder.available(reader.encoding)
                     ):
-                        decoder = Decoder(reader.encoding, body_limit)
+                        decoder = Decoder(reader.encoding, *_limits.decode_limits(
+                            body_limit, self._max_decompressed_size, self._max_decompression_ratio,
+                            in_memory=download_path is None,
+                        ))
                 for piece in pieces:
                     if not piece:
                         continue
@@ -813,10 +818,10 @@ class Client:
                 logger.warning("%s", exc)
             self._fail_response(reader, SW_ERROR_HTTP_INVALID_PROTOCOL, None, ESTATUS_SERVER_RESET)
             return False
-        except DecodedTooLarge:
-            # max_body_size passed: 1203 "Data length too large", statusCode -3, closed.
+        except DecodedTooLarge as exc:
+            # A body limit passed: 1203 "Data length too large", statusCode -3, closed.
             chunks.clear()
-            self._fail_response(reader, _limits.SW_ERROR_DATA_LENGTH_TOO_LARGE, None, ESTATUS_SERVER_RESET)
+            self._fail_response(reader, _limits.SW_ERROR_DATA_LENGTH_TOO_LARGE, exc.errmsg, ESTATUS_SERVER_RESET)
             return False
         except BaseException:
             self._in_write_func = False
