@@ -48,8 +48,10 @@ Receiving
 
     Connection-fatal conditions are exceptions raised by ``next_event()``:
     :class:`FrameTooLarge` (errCode 1201, close; ``.length`` is the declared header+payload
-    size, checked before any payload is buffered) and :class:`FrameLengthInvalid` (a length
-    that does not fit a signed 64-bit integer; upstream treats it as EOF).  After either, the
+    size, checked before any payload is buffered), its subclass :class:`InflatedTooLarge` (a
+    compressed message, all fragments, inflating past ``package_max_length``: inflation stops
+    at one byte more; a swoole_compat limit) and :class:`FrameLengthInvalid` (a length that
+    does not fit a signed 64-bit integer; upstream treats it as EOF).  After any of them, the
     parser keeps raising the same exception.
 """
 
