@@ -6,6 +6,7 @@ import zlib
 from typing import Callable, Iterator
 
 from ..errors import logger
+from .limits import RATIO_GRACE
 
 try:  # brotli is a declared dependency, but decoding must degrade gracefully without it
     import brotli as _brotli
@@ -28,30 +29,80 @@ HAS_BROTLI = _brotli is not None
 ACCEPT_ENCODING = "gzip, deflate, br" if HAS_BROTLI else "gzip, deflate"
 
 MAX_DECODED_SIZE_DEFAULT = 0
-"""No limit by default; the façade passes a limit when one is configured."""
+"""No limit by default; the façade passes the limits in force (``limits.decode_limits``)."""
 
 PIECE_SIZE = 1 << 20
 """Decoded output produced per decompression step (brotli may overshoot it up to twice)."""
 
 
 class DecodedTooLarge(Exception):
-    """Decoding produced more than the configured limit (a decompression bomb)."""
+    """Decoding passed a limit (a decompression bomb): errCode 1203 for the client.
+
+    ``option`` names the limit (``max_body_size``, ``max_decompressed_size`` or
+    ``max_decompression_ratio``), ``limit`` its value; ``decoded``/``encoded`` are the byte
+    counts when it was passed. :attr:`errmsg` is the client's errMsg.
+    """
+
+    def __init__(self, option: str = "max_body_size", limit: float = 0, decoded: int = 0, encoded: int = 0) -> None:
+        super().__init__(option, limit, decoded, encoded)
+        self.option = option
+        self.limit = limit
+        self.decoded = decoded
+        self.encoded = encoded
+
+    @property
+    def errmsg(self) -> str | None:
+        """None for ``max_body_size`` (the caller keeps ``swoole_strerror(1203)``, "Data
+        length too large", as before); a text naming the option for the decompression limits."""
+        if self.option == "max_decompressed_size":
+            return (
+                f"Data length too large: the decompressed body is over max_decompressed_size "
+                f"({int(self.limit)} bytes)"
+            )
+        if self.option == "max_decompression_ratio":
+            return (
+                f"Data length too large: the body decompresses to more than max_decompression_ratio "
+                f"({self.limit:g}) times its compressed size ({self.decoded} bytes from {self.encoded})"
+            )
+        return None
 
 
 class Decoder:
-    """Decodes one response body chunk by chunk.
+    """Decodes one response body chunk by chunk, with bounded steps.
 
     On the first decoding error a warning is logged and this chunk and all later ones are
-    passed through raw, as Swoole does (``notgzip`` with ``Content-Encoding: gzip`` → ``notgzip``).
-    ``max_size`` > 0 bounds the decoded output: beyond it :class:`DecodedTooLarge` is raised.
+    passed through raw, as Swoole does (``notgzip`` with ``Content-Encoding: gzip`` → ``notgzip``);
+    a first chunk that fails as gzip/zlib is first retried as raw deflate (client.md §7.5).
+
+    Limits (0 = none), checked after every step of at most :data:`PIECE_SIZE` output bytes, so
+    nothing is inflated more than one step past them:
+
+    * ``max_size``: decoded bytes in all; past it :class:`DecodedTooLarge` (``size_option``);
+    * ``max_ratio``: decoded bytes per encoded byte consumed, once more than ``ratio_grace``
+      bytes were decoded; past it :class:`DecodedTooLarge` (``max_decompression_ratio``).
+
+    After :class:`DecodedTooLarge` the decoder must not be used again.
     """
 
-    def __init__(self, encoding: str, max_size: int = 0) -> None:
+    def __init__(
+        self,
+        encoding: str,
+        max_size: int = 0,
+        max_ratio: float = 0,
+        size_option: str = "max_body_size",
+        *,
+        ratio_grace: int = RATIO_GRACE,
+    ) -> None:
         self.encoding = encoding
         self._failed = False
         self._first = True
         self._max = max_size
+        self._ratio = max_ratio
+        self._grace = ratio_grace
+        self._size_option = size_option
         self._total = 0
+        #: Encoded bytes taken by the decompressor so far (:attr:`encoded`).
+        self._consumed = 0
         self._brotli_limit = True  # brotli >= 1.2 bounds each step's output
         self._decompress: Callable[[bytes], Iterator[bytes]]
         if encoding == "gzip":
@@ -69,6 +120,16 @@ class Decoder:
             self._decompress = self._zstd
         else:
             self._failed = True  # no decoder: keep the body raw, no error
+
+    @property
+    def decoded(self) -> int:
+        """Decoded bytes produced so far."""
+        return self._total
+
+    @property
+    def encoded(self) -> int:
+        """Encoded bytes consumed so far (for brotli and zstd: fed so far)."""
+        return self._consumed
 
     @staticmethod
     def available(encoding: str | None) -> bool:
@@ -91,7 +152,9 @@ class Decoder:
         zobj = self._zobj
         while True:
             room = self._room()
+            size = len(data)
             out = zobj.decompress(data, room)
+            self._consumed += size - len(zobj.unconsumed_tail)
             yield out
             if zobj.eof:
                 return  # bytes after the end of the stream are ignored (zlib keeps them aside)
@@ -102,6 +165,7 @@ class Decoder:
 
     def _brotli(self, data: bytes) -> Iterator[bytes]:
         bobj = self._bobj
+        self._consumed += len(data)  # brotli keeps what it cannot take yet: counted when fed
         if not self._brotli_limit:
             yield bobj.process(data)
             return
@@ -121,6 +185,7 @@ class Decoder:
 
     def _zstd(self, data: bytes) -> Iterator[bytes]:
         sobj = self._sobj
+        self._consumed += len(data)
         while not sobj.eof:  # bytes after the end of the frame are ignored, as for gzip
             yield sobj.decompress(data, self._room())
             data = b""
@@ -129,9 +194,10 @@ class Decoder:
 
     def pieces(self, data: bytes) -> Iterator[bytes]:
         """Decode ``data``, yielding the output in pieces of about :data:`PIECE_SIZE` bytes at
-        most (gzip/deflate, and br with brotli >= 1.2), so a small input that inflates without
-        bound never sits in memory at once. With ``max_size``, :class:`DecodedTooLarge` is
-        raised as soon as the running total passes it; nothing more is inflated."""
+        most (gzip/deflate, br with brotli >= 1.2, zstd), so a small input that inflates without
+        bound never sits in memory at once. :class:`DecodedTooLarge` is raised as soon as the
+        running total passes ``max_size`` or the ratio passes ``max_ratio``; nothing more is
+        inflated."""
         if not data:
             return
         if self._failed:
@@ -145,10 +211,12 @@ class Decoder:
             except StopIteration:
                 break
             except Exception as exc:  # zlib.error, brotli.error, zstd errors
-                if not produced and self._first and self.encoding == "deflate":
-                    # Servers often send raw deflate for "deflate": retry the first chunk raw.
+                if not produced and self._first and self.encoding in ("gzip", "deflate"):
+                    # Servers often send raw deflate for "deflate": retry the first chunk raw,
+                    # as Swoole does for both (inflateInit2 with raw wbits after Z_DATA_ERROR).
                     self._zobj = zlib.decompressobj(-15)
                     self._first = False
+                    self._consumed = 0
                     yield from self.pieces(data)
                     return
                 self._failed = True
@@ -158,10 +226,11 @@ class Decoder:
                 return
             if out:
                 produced = True
-                if self._max:
-                    self._total += len(out)
-                    if self._total > self._max:
-                        raise DecodedTooLarge()
+                total = self._total = self._total + len(out)
+                if self._max and total > self._max:
+                    raise DecodedTooLarge(self._size_option, self._max, total, self._consumed)
+                if self._ratio and total > self._grace and total > self._ratio * self._consumed:
+                    raise DecodedTooLarge("max_decompression_ratio", self._ratio, total, self._consumed)
                 yield out
         self._first = False
 

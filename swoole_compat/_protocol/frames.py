@@ -48,8 +48,10 @@ Receiving
 
     Connection-fatal conditions are exceptions raised by ``next_event()``:
     :class:`FrameTooLarge` (errCode 1201, close; ``.length`` is the declared header+payload
-    size, checked before any payload is buffered) and :class:`FrameLengthInvalid` (a length
-    that does not fit a signed 64-bit integer; upstream treats it as EOF).  After either, the
+    size, checked before any payload is buffered), its subclass :class:`InflatedTooLarge` (a
+    compressed message, all fragments, inflating past ``package_max_length``: inflation stops
+    at one byte more; a swoole_compat limit) and :class:`FrameLengthInvalid` (a length that
+    does not fit a signed 64-bit integer; upstream treats it as EOF).  After any of them, the
     parser keeps raising the same exception.
 """
 
@@ -99,6 +101,7 @@ __all__ = [
     "deflate_message",
     "inflate_message",
     "InflateError",
+    "InflatedTooLarge",
     "RawFrame",
     "FrameError",
     "FrameTooLarge",
@@ -377,25 +380,35 @@ _ZERROR = {
 _ZSTATUS_RE = re.compile(r"Error (-?\d+)")
 
 
-def inflate_message(data: bytes) -> bytes:
+def inflate_message(data: bytes, max_size: int | None = None) -> bytes:
     """Decompress one message (``WebSocket::message_uncompress``).
 
     A fresh raw inflater per message; the ``00 00 ff ff`` tail is *not* appended because
     upstream does not append it either (websocket.md §4.2; with a sync-flushed stream the
     output is identical, and a truncated stream yields its partial output as upstream does).
     Data after the end of a final block is ignored (upstream stops at ``Z_STREAM_END``).
+
+    ``max_size`` (the connection's ``package_max_length``; None or 0 = no limit) bounds the
+    output: zlib is asked for at most ``max_size + 1`` bytes, so a bomb never inflates further,
+    and one byte more than ``max_size`` raises :class:`InflatedTooLarge` (a swoole_compat
+    limit: upstream inflates without bound, docs/deviations.md S16).
     """
     if not data:
         # zlib's inflate() reports Z_BUF_ERROR when it can make no progress; upstream treats
         # that as failure, whereas Python's zlib silently accepts it.
         raise InflateError(f"inflate() failed, Error: {_ZERROR[-5]}[-5]")
     try:
-        return zlib.decompressobj(-15).decompress(data)
+        if not max_size or max_size < 0:
+            return zlib.decompressobj(-15).decompress(data)
+        out = zlib.decompressobj(-15).decompress(data, max_size + 1)
     except zlib.error as exc:
         m = _ZSTATUS_RE.search(str(exc))
         status = int(m.group(1)) if m else -3
         reason = _ZERROR.get(status, "unknown error")
         raise InflateError(f"inflate() failed, Error: {reason}[{status}]") from None
+    if len(out) > max_size:
+        raise InflatedTooLarge(len(out), max_size)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,6 +450,16 @@ class FrameTooLarge(FrameError):
         super().__init__(f"packet length is too big, length={length}")
         self.length = length
         self.limit = limit
+
+
+class InflatedTooLarge(FrameTooLarge):
+    """A compressed message inflates past ``package_max_length`` → errCode 1201, close, as for
+    an over-long frame. ``.length`` is the inflated size reached (``limit + 1``: inflating
+    stopped there), ``.limit`` the limit."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(length, limit)
+        self.args = (f"inflated message length is too big, length>={length}",)
 
 
 class FrameLengthInvalid(FrameError):
@@ -901,7 +924,9 @@ class MessageAssembler:
             self.reset()
             if flags & _RSV1:
                 try:
-                    data = inflate_message(data)
+                    data = inflate_message(data, self._max)
+                except InflatedTooLarge as exc:
+                    self.parser._fail(exc)  # fatal, sticky: 1201 and close
                 except InflateError as exc:
                     return ProtocolError(ERR_INFLATE_FAILED, str(exc), php_warning=True)
             return Message(first_opcode, data, flags)
@@ -915,7 +940,9 @@ class MessageAssembler:
         if frame.fin:
             if frame.rsv1:
                 try:
-                    payload = inflate_message(payload)
+                    payload = inflate_message(payload, self._max)
+                except InflatedTooLarge as exc:
+                    self.parser._fail(exc)  # fatal, sticky: 1201 and close
                 except InflateError as exc:
                     return ProtocolError(ERR_INFLATE_FAILED, str(exc), php_warning=True)
             return Message(opcode, payload, frame.flags)

@@ -110,6 +110,8 @@ class Client:
         self._max_retries = 0
         self._write_func: Callable[..., Any] | None = None
         self._max_body_size: int | None = None  # None: SWOOLE_COMPAT_MAX_BODY_SIZE or 1 GiB
+        self._max_decompressed_size: int | None = None  # None: 128 MiB (limits.py)
+        self._max_decompression_ratio: float | None = None  # None: 100 (limits.py)
         self._basic_auth = ""
         self._ws = _websocket.Settings()
         self._server_wants_close = False  # sticky "Connection: close" (Replicate Q18)
@@ -141,9 +143,9 @@ class Client:
             raise TypeError("Swoole\\Coroutine\\Http\\Client::set(): Argument #1 ($settings) must be of type array")
         if not options:
             return False
-        if options.get("max_body_size") is not None:
-            # swoole_compat's own key: validated before anything is merged (TypeError/ValueError).
-            self._max_body_size = _limits.parse_size(options["max_body_size"])
+        # swoole_compat's own limit keys: validated before anything is merged (TypeError/ValueError).
+        for name, value in _limits.parse_options(options).items():
+            setattr(self, "_" + name, value)  # _max_body_size, _max_decompressed_size, _max_decompression_ratio
         if self.setting is None:
             self.setting = {}
         self.setting.update(options)
@@ -715,10 +717,10 @@ class Client:
                 logger.warning("%s", exc)
             self._fail_response(parser, SW_ERROR_HTTP_INVALID_PROTOCOL, None, ESTATUS_SERVER_RESET)
             return False
-        except DecodedTooLarge:
-            # max_body_size passed: 1203 "Data length too large", statusCode -3, closed.
+        except DecodedTooLarge as exc:
+            # A body limit passed: 1203 "Data length too large", statusCode -3, closed.
             body.chunks.clear()
-            self._fail_response(parser, _limits.SW_ERROR_DATA_LENGTH_TOO_LARGE, None, ESTATUS_SERVER_RESET)
+            self._fail_response(parser, _limits.SW_ERROR_DATA_LENGTH_TOO_LARGE, exc.errmsg, ESTATUS_SERVER_RESET)
             return False
         except _CloseRequested:
             # close() inside write_func (socket close_wait): the call fails, the socket goes.
@@ -1012,7 +1014,15 @@ class _ResponseBody:
         encoding = parser.encoding
         if client._body_decompression and self.write_func is None and encoding is not None:
             if Decoder.available(encoding):
-                self.decoder = Decoder(encoding, self.limit)
+                self.decoder = Decoder(
+                    encoding,
+                    *_limits.decode_limits(
+                        self.limit,
+                        client._max_decompressed_size,
+                        client._max_decompression_ratio,
+                        in_memory=self.download_path is None,
+                    ),
+                )
 
     def on_pieces(self, pieces: list[bytes]) -> Any:
         if self.write_func is not None:
