@@ -255,7 +255,7 @@ def push_nowait(client: Client, data: Any, opcode: Any, flags: Any) -> bool | No
     stream = client._live_stream()
     if stream is None:
         return _not_connected(client)
-    flags = php_int(flags) & FLAGS_ALL
+    flags = SWOOLE_WEBSOCKET_FLAG_FIN if flags is None else php_int(flags) & FLAGS_ALL  # None: the default
     if not client._websocket:
         php_warning(f"{CLIENT}::push", PUSH_WITHOUT_HANDSHAKE, stacklevel=4)
         client._set_error(SW_ERROR_PHP_FATAL_ERROR, PUSH_WITHOUT_HANDSHAKE, ESTATUS_CONNECT_FAILED)
@@ -358,8 +358,9 @@ async def recv(client: Client, timeout: float) -> Any:
             try:
                 event = asm.next_event()
             except frames.FrameTooLarge as exc:
-                peer = stream.peername()
-                where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
+                # Swoole prints the socket's own (local) address as "remote_addr".
+                local = stream.sockname()
+                where = f"{local[0]}:{local[1]}" if isinstance(local, tuple) else str(local or "")
                 client._set_error(
                     SW_ERROR_PACKAGE_LENGTH_TOO_LARGE,
                     f"Socket::recv_packet_with_length_protocol() (ERRNO {SW_ERROR_PACKAGE_LENGTH_TOO_LARGE}): "

@@ -132,6 +132,7 @@ class Client:
         self._writer: asyncio.Task[Any] | None = None
         self._websocket = False
         self._ws_session: _websocket.Session | None = None
+        self._pending_exception: SwooleException | None = None  # raised when _exec ends
 
     # ------------------------------------------------------------------------------------------
     # settings
@@ -192,15 +193,6 @@ class Client:
         size = opts.get("socket_buffer_size")
         if size is not None and php_int(size) <= 0:
             php_warning(_where("set"), f"socket buffer size must be greater than 0, got {php_int(size)}", stacklevel=4)
-        if opts.get("socks5_host") and opts.get("socks5_port") is None:
-            php_warning(_where("set"), "socks5_port should not be null", stacklevel=4)
-        if opts.get("socks5_username") and not opts.get("socks5_password"):
-            php_warning(_where("set"), "socks5_password should not be null", stacklevel=4)
-        if opts.get("http_proxy_host") and opts.get("http_proxy_port") is None:
-            php_warning(_where("set"), "http_proxy_port should not be null", stacklevel=4)
-        user = opts.get("http_proxy_username", opts.get("http_proxy_user"))
-        if user and not opts.get("http_proxy_password"):
-            php_warning(_where("set"), "socks5_password should not be null", stacklevel=4)
         stream = self._stream
         if stream is not None and not stream.closed and any(k in opts for k in _SOCKET_KEYS):
             try:
@@ -442,11 +434,11 @@ class Client:
             setting["connect_timeout"] = self._connect_timeout
         else:
             setting.pop("connect_timeout", None)
-        if target.is_unix:
-            if setting.get("socks5_host"):
-                raise SwooleException("Only tcp socket supports socks5 proxy settings", SW_ERROR_OPERATION_NOT_SUPPORT)
-            if setting.get("http_proxy_host"):
-                raise SwooleException("Only tcp socket supports http proxy settings", SW_ERROR_OPERATION_NOT_SUPPORT)
+        refused = _connect.unix_proxy_refusal(target, setting)
+        if refused is not None:
+            # Upstream throws from inside the connect, yet goes on (directly to the socket):
+            # the exception surfaces once the request has finished (see _exec).
+            self._pending_exception = SwooleException(refused, SW_ERROR_OPERATION_NOT_SUPPORT)
         self._websocket = False
         self._ws_session = None
         try:
@@ -545,6 +537,15 @@ class Client:
         return await self._exec(path)
 
     async def _exec(self, path: str, *, upgrade: bool = False) -> bool:
+        try:
+            result = await self._exec_request(path, upgrade=upgrade)
+        finally:
+            pending, self._pending_exception = self._pending_exception, None
+        if pending is not None:
+            raise pending  # thrown by the connect, after the response was recorded
+        return result
+
+    async def _exec_request(self, path: str, *, upgrade: bool = False) -> bool:
         if not isinstance(path, str):
             raise TypeError("Swoole\\Coroutine\\Http\\Client::execute(): Argument #1 ($path) must be of type string")
         self._bind(True, True)
@@ -937,7 +938,7 @@ class Client:
     def _ws_on_upgrade_response(self, reader: ResponseReader) -> bool:
         return _websocket.on_upgrade_response(self, reader)
 
-    async def push(self, data: Any, opcode: int = 1, flags: int = 1) -> bool:
+    async def push(self, data: Any, opcode: int = 1, flags: int | None = 1) -> bool:
         result = _websocket.push_nowait(self, data, opcode, flags)  # the usual case: no wait
         return await _websocket.drain_after_push(self) if result is None else result
 
