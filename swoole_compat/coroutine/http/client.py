@@ -640,8 +640,8 @@ class Client:
         try:
             built = _request.build(spec)
         except NotAnArray as exc:
-            # php_warning <- _send_request <- _exec <- execute/get/post/download <- the caller
-            php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=5)
+            # php_warning <- _send_request <- _exec_request <- _exec <- execute/get/post/download <- the caller
+            php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=6)
             return False
         except _request.UnsafeRequest as exc:
             # Safety deviation: Swoole writes CR/LF verbatim (header injection); we refuse.
