@@ -302,7 +302,7 @@ def build_frame(
 
     ``opcode`` is truncated to 8 bits and ``flags`` to ``FLAGS_ALL`` (upstream stores them in
     ``uint8_t``), ``code`` to 16 bits.  Control frames get FIN forced and are never
-    compressed; FIN data frames with ``FLAG_COMPRESS`` and a non-empty payload are deflated and
+    compressed (a caller's RSV1 is kept, upstream's macro quirk); FIN data frames with ``FLAG_COMPRESS`` and a non-empty payload are deflated and
     get RSV1; RSV2/RSV3 are never written.  ``mask_key`` is used when ``FLAG_MASK`` is set
     (``None`` → random per frame; ``Frame.pack`` passes ``FIXED_MASK_KEY``).
 
@@ -325,7 +325,10 @@ def build_frame(
 
     compress = bool(flags & _COMPRESS) and length > 0
     if is_control_opcode(opcode):
-        flags = (flags & ~(_COMPRESS | _RSV1)) | _FIN
+        # Upstream means to clear COMPRESS and RSV1, but its sw_unset_bit macro expands to
+        # ``flags &= ~FLAG_COMPRESS | FLAG_RSV1``: only COMPRESS goes, a caller's RSV1 stays on
+        # the wire (a PONG pushed with flags 6 is 0xCA). Control payloads are never compressed.
+        flags = (flags & ~_COMPRESS) | _FIN
         compress = False
     elif opcode == WEBSOCKET_OPCODE_CONTINUATION or not flags & _FIN:
         # Fragments go out uncompressed; a caller-given RSV1 is left as is (observed).

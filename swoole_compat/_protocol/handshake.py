@@ -144,14 +144,29 @@ def is_websocket_upgrade(status: int, response_headers: Mapping[Any, Any] | None
 
 
 def compression_accepted(response_headers: Mapping[Any, Any] | None) -> bool:
-    """The server echoed permessage-deflate: a ``sec-websocket-extensions`` header contains
-    ``permessage-deflate`` (case-insensitive substring; parameters ignored).  Header order is
-    not considered (allowed deviation from upstream, which needs it after ``Upgrade``)."""
+    """The server echoed permessage-deflate, by upstream's rule (``swoole_strncasestr``): some
+    ``sec-websocket-extensions`` value contains ``p`` (lower case, compared exactly) followed by
+    ``ermessage-deflate`` in any case.  So ``permessage-deflate`` and ``pERMESSAGE-DEFLATE``
+    match but ``PerMessage-Deflate`` does not.  No parsing: the name may sit anywhere in the
+    value and every parameter (``server_no_context_takeover``, window bits, …) is ignored.
+    Header order is not considered (allowed deviation from upstream, which needs it after
+    ``Upgrade``)."""
     if not response_headers:
         return False
-    return any(
-        "permessage-deflate" in _lower(v) for v in _values(response_headers.get("sec-websocket-extensions"))
-    )
+    return any(_strncasestr(v, "permessage-deflate") for v in _values(response_headers.get("sec-websocket-extensions")))
+
+
+def _strncasestr(haystack: Any, needle: str) -> bool:
+    """``swoole_strncasestr``: the first character must match exactly, the rest ignoring case."""
+    text = haystack if isinstance(haystack, str) else str(haystack)
+    first, rest = needle[0], _lower(needle[1:])
+    size = len(needle)
+    start = text.find(first)
+    while start != -1:
+        if _lower(text[start + 1 : start + size]) == rest:
+            return True
+        start = text.find(first, start + 1)
+    return False
 
 
 def verify_server_handshake(

@@ -37,8 +37,10 @@ def check_text(text: str, what: str) -> str:
 
 
 def _check_name(name: str) -> str:
+    """A header name as Swoole writes it, verbatim (an empty name gives ``: value``), unless it
+    holds CR, LF, NUL or a colon, which would forge or split header lines."""
     _check(name, "header name")
-    if ":" in name or not name.strip():
+    if ":" in name:
         raise UnsafeRequest(f"invalid header name: {name[:60]!r}")
     return name
 

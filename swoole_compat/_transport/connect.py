@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .._php import php_float, php_int, php_str, php_truthy
+from ..errors import CLIENT, php_warning
 from . import tls
 from .errno import (
     ETIMEDOUT,
@@ -237,7 +238,8 @@ def proxy_credentials(setting: Mapping[str, Any]) -> str | None:
     return None
 
 
-_PROXY_OK = re.compile(rb"^HTTP/1\.[01]\s+200", re.IGNORECASE)
+#: ``sizeof(SW_HTTP_PROXY_HANDSHAKE_RESPONSE) - 1``: the fewest bytes a CONNECT answer may have.
+PROXY_HANDSHAKE_MIN = len(b"HTTP/1.1 200 Connection established\r\n")
 
 
 def _check_connect_head(target: Target, setting: Mapping[str, Any]) -> None:
@@ -268,10 +270,67 @@ async def _http_connect_handshake(stream: Stream, setting: Mapping[str, Any], ta
         if not data or len(buf) > 65536:
             raise TransportError(SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED)
         buf += data
-    head, _, rest = bytes(buf).partition(b"\r\n\r\n")
-    if not _PROXY_OK.match(head):
+    if not proxy_answer_accepted(bytes(buf)):
         raise TransportError(SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED)
-    stream.unread(rest)
+    # Swoole clears its read buffer after the handshake: bytes the proxy sent after the head
+    # are dropped, not handed to the tunnel.
+
+
+def proxy_answer_accepted(received: bytes) -> bool:
+    """``HttpProxy::handshake`` over everything read when the head's ``\\r\\n\\r\\n`` arrived.
+
+    At least ``len("HTTP/1.1 200 Connection established\\r\\n")`` (37) bytes must have been
+    read (so a bare ``HTTP/1.1 200 OK\\r\\n\\r\\n`` fails); then ``HTTP/1.1`` or ``HTTP/1.0`` in
+    any case, one byte that is skipped whatever it is, optional whitespace, ``200`` and at
+    least one more byte. The reason phrase is not checked.
+    """
+    if len(received) < PROXY_HANDSHAKE_MIN:
+        return False
+    if received[:8].upper() not in (b"HTTP/1.1", b"HTTP/1.0"):
+        return False
+    pos = 9  # the byte right after the version is skipped unchecked (upstream's loop step)
+    while pos < len(received) and received[pos : pos + 1].isspace():
+        pos += 1
+    if received[pos : pos + 3] != b"200":
+        return False
+    return pos + 4 < len(received)
+
+
+def unix_proxy_refusal(target: Target, setting: Mapping[str, Any]) -> str | None:
+    """The ``SwooleException`` (507) message for proxy options on a UNIX client, else None.
+
+    ``php_swoole_socket_set`` throws it while the connect applies the settings, then the
+    connect goes on straight to the socket: the caller raises it once the request is done."""
+    if not target.is_unix:
+        return None
+    if setting.get("socks5_host") is not None:
+        return "Only tcp socket supports socks5 proxy settings"
+    if setting.get("http_proxy_host") is not None:
+        return "Only tcp socket supports http proxy settings"
+    return None
+
+
+def proxy_setting_warnings(setting: Mapping[str, Any], where: str, stacklevel: int) -> None:
+    """The PHP warnings ``php_swoole_socket_set`` emits for incomplete proxy options, when the
+    settings are applied to a new TCP socket (the request that connects), not by ``set()``.
+    A SOCKS5 host hides the HTTP proxy options; None counts as absent, an empty username as
+    missing."""
+    if setting.get("socks5_host") is not None:
+        if setting.get("socks5_port") is None:
+            php_warning(where, "socks5_port should not be null", stacklevel=stacklevel)
+        elif setting.get("socks5_username") is not None:
+            if not php_str(setting["socks5_username"]) or setting.get("socks5_password") is None:
+                php_warning(where, "socks5_password should not be null", stacklevel=stacklevel)
+    elif setting.get("http_proxy_host") is not None:
+        if setting.get("http_proxy_port") is None:
+            php_warning(where, "http_proxy_port should not be null", stacklevel=stacklevel)
+        else:
+            user = setting.get("http_proxy_username")
+            if user is None:
+                user = setting.get("http_proxy_user")
+            if user is not None and (not php_str(user) or setting.get("http_proxy_password") is None):
+                # (sic) upstream's text for the HTTP proxy too
+                php_warning(where, "socks5_password should not be null", stacklevel=stacklevel)
 
 
 def http_proxy(setting: Mapping[str, Any]) -> tuple[str, int] | None:
@@ -339,6 +398,8 @@ async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool)
     """Connect to ``target`` per the merged ``setting``; raise :class:`TransportError` on failure."""
     dns_timeout, read_timeout, _ = io_timeouts(setting)
     ctimeout = connect_timeout(setting)
+    if not target.is_unix:
+        proxy_setting_warnings(setting, f"{CLIENT}::connect", stacklevel=4)
     use_ssl = use_ssl or php_truthy(setting.get("open_ssl"))
     socks = None if target.is_unix else socks5_proxy(setting)
     proxy = None if target.is_unix or socks else http_proxy(setting)

@@ -25,6 +25,7 @@ ECANCELED = _errno.ECANCELED
 SW_ERROR_DNSLOOKUP_RESOLVE_FAILED = 711
 SW_ERROR_DNSLOOKUP_RESOLVE_TIMEOUT = 712
 SW_ERROR_SSL_VERIFY_FAILED = 1014
+SW_ERROR_SSL_BAD_CLIENT = 1015
 SW_ERROR_SSL_HANDSHAKE_FAILED = 1018
 SW_ERROR_SOCKS5_HANDSHAKE_FAILED = 7005
 SW_ERROR_HTTP_PROXY_HANDSHAKE_FAILED = 7103
@@ -71,3 +72,18 @@ def from_exception(exc: BaseException) -> TransportError:
     # Anything else (e.g. a transport closed under our feet) reads as a reset connection,
     # which is what Swoole reports when the socket goes away.
     return TransportError(ECONNRESET)
+
+
+def from_tls_session_error(exc: BaseException) -> TransportError:
+    """The code of a failure that ends an established TLS session (a read, not the handshake).
+
+    OpenSSL's ``SSL_read`` returns 0 when the peer sent a fatal alert (e.g. a server refusing
+    the client certificate after a TLS 1.3 handshake), which Swoole reads as EOF: errno 104.
+    Any other TLS error makes ``SSL_read`` fail with ``SSL_ERROR_SSL``: Swoole's
+    ``SW_ERROR_SSL_BAD_CLIENT`` (1015). Non-TLS exceptions map as :func:`from_exception` does.
+    """
+    if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLCertVerificationError):
+        if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)) or "ALERT" in str(exc.reason or ""):
+            return TransportError(ECONNRESET)
+        return TransportError(SW_ERROR_SSL_BAD_CLIENT)
+    return from_exception(exc)

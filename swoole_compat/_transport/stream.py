@@ -15,7 +15,7 @@ from collections import deque
 from typing import Any, Iterable, Sequence
 
 from .._accel import BytesFill
-from .errno import EBADF, ECONNRESET, ETIMEDOUT, TransportError, from_exception
+from .errno import EBADF, ECONNRESET, ETIMEDOUT, TransportError, from_exception, from_tls_session_error
 
 HIGH_WATER = 4 * 1024 * 1024
 """Buffered-but-unread bytes above which the socket is no longer read."""
@@ -43,6 +43,8 @@ class _Protocol(asyncio.Protocol):
         self.buffered = 0
         self.eof = False
         self.error: TransportError | None = None
+        #: The TLS session ended with the peer's alert or EOF (not a TCP reset).
+        self.tls_peer_closed = False
         self.paused_reading = False
         self.read_waiter: asyncio.Future[None] | None = None
         self.drain_waiter: asyncio.Future[None] | None = None
@@ -80,7 +82,10 @@ class _Protocol(asyncio.Protocol):
         self.lost = True
         self.eof = True
         if exc is not None and self.error is None:
-            self.error = from_exception(exc)
+            # Only called once the connection (and its TLS handshake) was made: a TLS error
+            # here ends an established session.
+            self.error = from_tls_session_error(exc)
+            self.tls_peer_closed = isinstance(exc, ssl.SSLError)
         self._wake_reader()
         waiter = self.drain_waiter
         if waiter is not None and not waiter.done():
@@ -437,13 +442,49 @@ class Stream:
         if self.write_nowait(data):
             await self.drain(deadline)
 
+    def _tls_ended_by_peer(self) -> bool:
+        """The peer ended this TLS session (close_notify, EOF or a fatal alert; not a reset)
+        and it was not closed here. asyncio then closes the transport, but the socket Swoole
+        writes to would still take the bytes (the kernel accepts a write after the peer's FIN):
+        the failure shows on the next read instead (e.g. a server refusing the client
+        certificate after a TLS 1.3 handshake: statusCode -3, errCode 104, never -4)."""
+        proto = self._protocol
+        if self.closed or not (proto.lost or proto.eof or self.transport.is_closing()):
+            return False
+        if self.transport.get_extra_info("sslcontext") is None:
+            return False
+        return proto.error is None or proto.error.code == ECONNRESET and proto.tls_peer_closed
+
+    def _send_after_peer_fin(self, data: bytes | bytearray | memoryview | Iterable[bytes]) -> bool:
+        """Plain TCP after the peer's FIN, nothing queued: send directly, so that a refusal
+        (the peer's RST arrived: EPIPE, as Swoole's send() reports it) comes with its errno
+        instead of the transport's deferred ``connection_lost``."""
+        payload = data if isinstance(data, (bytes, bytearray, memoryview)) else b"".join(data)
+        try:
+            sent = self.sock.send(payload)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError as exc:
+            error = from_exception(exc)
+            if self._protocol.error is None:
+                self._protocol.error = error
+            self.abort()
+            raise error from None
+        if sent < len(payload):
+            self.transport.write(memoryview(payload)[sent:])
+        return self._protocol.write_paused
+
     def write_nowait(self, data: bytes | bytearray | memoryview | Iterable[bytes]) -> bool:
         """:meth:`write` without the wait: True when the caller must ``await drain()`` (the
         transport's buffer is over its high-water mark). Raises :class:`TransportError`."""
         proto = self._protocol
         transport = self.transport
         if proto.error is not None or self.closed or proto.lost or transport.is_closing():
+            if self._tls_ended_by_peer():
+                return False  # dropped, as the kernel would take them (see _tls_ended_by_peer)
             self._check_writable()  # raises
+        elif proto.eof and transport.get_write_buffer_size() == 0 and transport.get_extra_info("sslcontext") is None:
+            return self._send_after_peer_fin(data)
         if type(data) is bytes or isinstance(data, (bytes, bytearray, memoryview)):
             transport.write(data)
         else:
@@ -456,6 +497,8 @@ class Stream:
 
     async def drain(self, deadline: float | None = None) -> None:
         proto = self._protocol
+        if self._tls_ended_by_peer():
+            return
         while proto.write_paused:
             self._check_writable()
             waiter = self._loop.create_future()

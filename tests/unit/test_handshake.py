@@ -144,7 +144,10 @@ def test_is_websocket_upgrade() -> None:
 
 def test_compression_accepted() -> None:
     assert compression_accepted({"sec-websocket-extensions": "permessage-deflate"})
-    assert compression_accepted({"sec-websocket-extensions": "PerMessage-Deflate; server_no_context_takeover"})
+    # swoole_strncasestr: the first character is compared exactly, the rest ignoring case
+    assert not compression_accepted({"sec-websocket-extensions": "PerMessage-Deflate; server_no_context_takeover"})
+    assert compression_accepted({"sec-websocket-extensions": "pERMESSAGE-DEFLATE; Server_No_Context_Takeover"})
+    assert compression_accepted({"sec-websocket-extensions": "x-permessage-deflateish"})  # a bare substring
     assert compression_accepted({"sec-websocket-extensions": ["x-foo", "permessage-deflate"]})
     assert not compression_accepted({"sec-websocket-extensions": "x-webkit-deflate-frame"})
     assert not compression_accepted({})

@@ -218,7 +218,8 @@ def push_frame(session: Session | None, settings: Settings, data: Any, opcode: A
 
 
 def _too_large_message(conn: HTTPConnection, length: int) -> str:
-    peer = conn.stream.peername()
+    # Swoole prints the socket's own address as "remote_addr" (the client's ephemeral port).
+    peer = conn.stream.sockname()
     where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
     return (
         f"Socket::recv_packet_with_length_protocol() (ERRNO {SW_ERROR_PACKAGE_LENGTH_TOO_LARGE}): "

@@ -133,6 +133,7 @@ class Client:
         # cleared only by the next connect (recv() then reads frames).
         self._websocket = False
         self._ws_session: _websocket.Session | None = None
+        self._pending_exception: SwooleException | None = None  # raised when _exec ends
 
     # ------------------------------------------------------------------------------------------
     # settings
@@ -193,15 +194,6 @@ class Client:
         size = opts.get("socket_buffer_size")
         if size is not None and php_int(size) <= 0:
             php_warning(_where("set"), f"socket buffer size must be greater than 0, got {php_int(size)}", stacklevel=4)
-        if opts.get("socks5_host") and opts.get("socks5_port") is None:
-            php_warning(_where("set"), "socks5_port should not be null", stacklevel=4)
-        if opts.get("socks5_username") and not opts.get("socks5_password"):
-            php_warning(_where("set"), "socks5_password should not be null", stacklevel=4)
-        if opts.get("http_proxy_host") and opts.get("http_proxy_port") is None:
-            php_warning(_where("set"), "http_proxy_port should not be null", stacklevel=4)
-        user = opts.get("http_proxy_username", opts.get("http_proxy_user"))
-        if user and not opts.get("http_proxy_password"):
-            php_warning(_where("set"), "socks5_password should not be null", stacklevel=4)
         conn = self._conn
         if conn is not None and not conn.closed and any(k in opts for k in _SOCKET_KEYS):
             try:
@@ -444,11 +436,11 @@ class Client:
             setting["connect_timeout"] = self._connect_timeout
         else:
             setting.pop("connect_timeout", None)
-        if target.is_unix:
-            if setting.get("socks5_host"):
-                raise SwooleException("Only tcp socket supports socks5 proxy settings", SW_ERROR_OPERATION_NOT_SUPPORT)
-            if setting.get("http_proxy_host"):
-                raise SwooleException("Only tcp socket supports http proxy settings", SW_ERROR_OPERATION_NOT_SUPPORT)
+        refused = _connect.unix_proxy_refusal(target, setting)
+        if refused is not None:
+            # Upstream throws from inside the connect, yet goes on (directly to the socket):
+            # the exception surfaces once the request has finished (see _exec).
+            self._pending_exception = SwooleException(refused, SW_ERROR_OPERATION_NOT_SUPPORT)
         self._websocket = False
         self._ws_session = None
         try:
@@ -548,7 +540,17 @@ class Client:
 
     async def _exec(self, path: str) -> bool:
         """``Client::exec``: send, then (unless deferred) receive; with ``max_retries``, a 502
-        or 503 answer is retried on a new connection."""
+        or 503 answer is retried on a new connection. An exception the connect recorded
+        (a UNIX socket with proxy settings) is raised once the request has finished."""
+        try:
+            result = await self._exec_request(path)
+        finally:
+            pending, self._pending_exception = self._pending_exception, None
+        if pending is not None:
+            raise pending  # thrown by the connect, after the response was recorded
+        return result
+
+    async def _exec_request(self, path: str) -> bool:
         if not isinstance(path, str):
             raise TypeError("Swoole\\Coroutine\\Http\\Client::execute(): Argument #1 ($path) must be of type string")
         self._bind(True, True)
@@ -641,8 +643,8 @@ class Client:
         try:
             built = _request.build(spec)
         except NotAnArray as exc:
-            # php_warning <- _send_request <- _exec <- execute/get/post/download <- the caller
-            php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=5)
+            # php_warning <- _send_request <- _exec_request <- _exec <- execute/get/post/download <- the caller
+            php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=6)
             return False
         except _request.UnsafeRequest as exc:
             # Safety deviation: Swoole writes CR/LF verbatim (header injection); we refuse.
@@ -912,14 +914,14 @@ class Client:
             return False
         return True
 
-    async def push(self, data: Any, opcode: int = 1, flags: int = SWOOLE_WEBSOCKET_FLAG_FIN) -> bool:
+    async def push(self, data: Any, opcode: int = 1, flags: int | None = SWOOLE_WEBSOCKET_FLAG_FIN) -> bool:
         """``push()`` (websocket.md §3.1): one frame, written without waiting unless the
         transport is over its high-water mark."""
         conn = self._live_conn()
         if not self._push_precheck(conn):
             return False
         assert conn is not None
-        flags = php_int(flags) & _websocket.FLAGS_ALL
+        flags = SWOOLE_WEBSOCKET_FLAG_FIN if flags is None else php_int(flags) & _websocket.FLAGS_ALL  # None: the default
         frame = _websocket.push_frame(self._ws_session, self._ws, data, opcode, flags)
         if frame is None:
             return self._pack_failed()
