@@ -12,7 +12,7 @@ import inspect
 import os
 from typing import Any, Callable
 
-from ..._php import php_float, php_int, php_str, php_truthy
+from ..._php import PhpArray, php_float, php_int, php_str, php_truthy
 from ..._protocol import cookies as _cookies
 from ..._protocol import limits as _limits
 from ..._protocol import request as _request
@@ -224,7 +224,7 @@ class Client:
     def setHeaders(self, headers: dict[Any, Any]) -> bool:
         if not isinstance(headers, dict):
             raise TypeError("Swoole\\Coroutine\\Http\\Client::setHeaders(): Argument #1 ($headers) must be of type array")
-        self.requestHeaders = dict(headers)
+        self.requestHeaders = PhpArray(headers)  # PHP keys: "123" is the int 123 (never sent)
         return True
 
     def setBasicAuth(self, username: str, password: str) -> None:
@@ -233,7 +233,7 @@ class Client:
     def setCookies(self, cookies: dict[Any, Any]) -> bool:
         if not isinstance(cookies, dict):
             raise TypeError("Swoole\\Coroutine\\Http\\Client::setCookies(): Argument #1 ($cookies) must be of type array")
-        self.cookies = dict(cookies)
+        self.cookies = PhpArray(cookies)  # PHP keys and next index (client.md §7.6)
         return True
 
     def setData(self, data: Any) -> bool:
@@ -854,8 +854,8 @@ class Client:
         if reader.set_cookies:
             if self.set_cookie_headers is None:
                 self.set_cookie_headers = []
-            if self.cookies is None:
-                self.cookies = {}
+            if not isinstance(self.cookies, dict):  # upstream converts any non-array to []
+                self.cookies = PhpArray()
             self.set_cookie_headers.extend(reader.set_cookies)
             _cookies.merge_set_cookies(reader.set_cookies, self.cookies)
             reader.set_cookies = []
