@@ -224,7 +224,7 @@ class Client:
     def setHeaders(self, headers: dict[Any, Any]) -> bool:
         if not isinstance(headers, dict):
             raise TypeError("Swoole\\Coroutine\\Http\\Client::setHeaders(): Argument #1 ($headers) must be of type array")
-        self.requestHeaders = PhpArray(headers)  # PHP keys: "123" is the int 123 (never sent)
+        self.requestHeaders = dict(headers)
         return True
 
     def setBasicAuth(self, username: str, password: str) -> None:
@@ -638,21 +638,29 @@ class Client:
         spec = self._request_spec(path, upgrade)
         try:
             built = _request.build(spec)
-        except NotAnArray as exc:
+        except (NotAnArray, _request.QueryBuildFailed, ClientException) as exc:
+            if getattr(exc, "disables_keep_alive", False):
+                self._keep_alive = False  # upstream parsed the user Connection: close first
+            if isinstance(exc, ClientException):
+                raise
             # php_warning <- _send_request <- _exec <- execute/get/post/download <- the caller
-            php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=5)
+            if isinstance(exc, NotAnArray):
+                self._uploads_sent = True  # upstream has_upload_files: a later reset clears them
+                php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=5)
+            else:
+                php_warning(_where("execute"), "http_build_query failed", stacklevel=5)
             return False
         except _request.UnsafeRequest as exc:
             # Safety deviation: Swoole writes CR/LF verbatim (header injection); we refuse.
             raise ValueError(str(exc)) from None
+        self._uploads_sent = bool(self.uploadFiles)  # upstream has_upload_files, set before this check
+        if built.disables_keep_alive:
+            self._keep_alive = False  # a user "Connection: close" is permanent (Replicate Q3)
         if len(built.head) > _request.HEADER_MAX_SIZE:
             self._close_connection(reset=True)
             raise ClientException("HTTP/1 header block is too large", SW_ERROR_INVALID_PARAMS)
-        if built.disables_keep_alive:
-            self._keep_alive = False  # a user "Connection: close" is permanent (Replicate Q3)
         self._header_out = built.header_out
         self._pending_method = spec.method
-        self._uploads_sent = bool(self.uploadFiles)
         deadline = self._write_deadline()
         try:
             pieces = built.body
