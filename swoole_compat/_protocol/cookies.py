@@ -72,6 +72,8 @@ def merge_set_cookies(values: list[str], cookies: dict[Any, Any]) -> None:
     (integer-like string keys become ints); its next index is one more than its largest
     integer key, 0 if none.
     """
+    if not values:
+        return
     if isinstance(cookies, PhpArray):
         target = cookies
     else:
