@@ -476,8 +476,9 @@ def php_array_key(key: object) -> object:
     """
     t = type(key)
     if t is str:
-        if key and _INT_KEY.fullmatch(key):  # type: ignore[arg-type]
-            value = int(key)  # type: ignore[arg-type]
+        text: str = key  # type: ignore[assignment]
+        if text and _INT_KEY.fullmatch(text):
+            value = int(text)
             if _LONG_MIN <= value <= _LONG_MAX:
                 return value
         return key

@@ -74,8 +74,8 @@ async def request(
         # "http:foo", "https:/x": PHP warns on the missing key, then the constructor refuses null
         warnings.warn('Undefined array key "host"', SwooleWarning, stacklevel=2)
         raise TypeError("Swoole\\Coroutine\\Http\\Client::__construct(): Argument #1 ($host) must be of type string, null given")
-    port = info["port"] if "port" in info else (443 if secure else 80)
-    client = Client(host, port, secure)
+    port = int(info["port"]) if "port" in info else (443 if secure else 80)  # type: ignore[call-overload]
+    client = Client(str(host), port, secure)
     try:
         client.setMethod(method)
         if php_truthy(data):
@@ -84,7 +84,7 @@ async def request(
         client.setHeaders(headers or {})
         client.setCookies(cookies or {})
         # swoole_array_default_value(): a present path is used even when empty
-        target = info["path"] if "path" in info else "/"
+        target = str(info["path"]) if "path" in info else "/"
         if php_truthy(info.get("query")):  # PHP !empty(): a query of "0" is dropped too
             target += "?" + str(info["query"])
         if not await client.execute(target):
