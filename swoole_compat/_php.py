@@ -453,3 +453,302 @@ def http_build_query(data: QueryData) -> str:
     parts: list[str] = []
     _build_query(parts, data, None, set())
     return "&".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# PHP array keys and the next free integer key
+# --------------------------------------------------------------------------------------------
+
+_LONG_MIN: Final = _INT64_MIN
+_LONG_MAX: Final = _INT64_MAX
+# Zend's numeric-string key rule: an optional "-", then "0" alone or a digit string without a
+# leading zero, at most 19 digits, within the int64 range ("-0", "00", "+1", " 1" stay strings).
+_INT_KEY: Final = re.compile(r"0|-?[1-9][0-9]{0,18}")
+
+
+def php_array_key(key: object) -> object:
+    """The key PHP stores for ``$array[$key]``.
+
+    Integer-like strings (``"123"``, ``"-5"``, not ``"0123"``/``"-0"``/``"1.0"``) become ints,
+    bools become 0/1, floats are truncated as ``(int)`` does, None becomes ``""`` and bytes keys
+    are decoded (UTF-8/surrogateescape) before the string rule.  Ints and other strings are kept;
+    any other object is returned unchanged (PHP would reject it as an illegal offset).
+    """
+    t = type(key)
+    if t is str:
+        text: str = key  # type: ignore[assignment]
+        if text and _INT_KEY.fullmatch(text):
+            value = int(text)
+            if _LONG_MIN <= value <= _LONG_MAX:
+                return value
+        return key
+    if t is int:
+        return key
+    if isinstance(key, bool):
+        return 1 if key else 0
+    if isinstance(key, str):
+        return php_array_key(str.__str__(key))
+    if isinstance(key, int):
+        return int(key)
+    if isinstance(key, float):
+        return php_int(key)
+    if key is None:
+        return ""
+    if isinstance(key, _BYTES_TYPES):
+        return php_array_key(bytes(key).decode(_ENC, _ERRORS))
+    return key
+
+
+class PhpArray(dict):  # type: ignore[type-arg]
+    """A ``dict`` that stores keys as a PHP array does and remembers PHP's next free index.
+
+    Keys go through :func:`php_array_key` on every access (``a["5"]`` and ``a[5]`` are the same
+    entry).  :meth:`append` is ``$a[] = $v``: it uses ``nNextFreeElement``, one more than the
+    largest integer key ever inserted (deleting that key does not lower it), 0 when none was;
+    it returns False, storing nothing, when that slot is taken (the key ``PHP_INT_MAX`` exists).
+    """
+
+    __slots__ = ("_next",)
+
+    def __init__(self, data: object = (), **kwargs: object) -> None:
+        super().__init__()
+        self._next = _LONG_MIN
+        if isinstance(data, PhpArray):
+            self._next = data._next
+        self.update(data, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def next_index(self) -> int:
+        """The key :meth:`append` would use (PHP's ``nNextFreeElement``; 0 if still unset)."""
+        return 0 if self._next == _LONG_MIN else self._next
+
+    def _bump(self, key: int) -> None:
+        if key >= self._next:
+            self._next = key + 1 if key < _LONG_MAX else _LONG_MAX
+
+    def __setitem__(self, key: object, value: object) -> None:
+        key = php_array_key(key)
+        dict.__setitem__(self, key, value)
+        if type(key) is int:
+            self._bump(key)  # type: ignore[arg-type]
+
+    def __getitem__(self, key: object) -> object:
+        return dict.__getitem__(self, php_array_key(key))
+
+    def __delitem__(self, key: object) -> None:
+        dict.__delitem__(self, php_array_key(key))
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, php_array_key(key))
+
+    def get(self, key: object, default: object = None) -> object:
+        return dict.get(self, php_array_key(key), default)
+
+    _MISSING: Final = object()
+
+    def pop(self, key: object, default: object = _MISSING) -> object:
+        if default is PhpArray._MISSING:
+            return dict.pop(self, php_array_key(key))
+        return dict.pop(self, php_array_key(key), default)
+
+    def setdefault(self, key: object, default: object = None) -> object:
+        key = php_array_key(key)
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        self[key] = default
+        return default
+
+    def update(self, data: object = (), **kwargs: object) -> None:  # type: ignore[override]
+        items: Iterable[tuple[object, object]]
+        if isinstance(data, Mapping):
+            items = data.items()
+        elif hasattr(data, "keys"):
+            items = ((k, data[k]) for k in data.keys())  # type: ignore[attr-defined,index]
+        elif isinstance(data, (list, tuple)) and not any(isinstance(x, tuple) for x in data):
+            items = enumerate(data)  # a PHP list: [a, b] is [0 => a, 1 => b]
+        else:
+            items = data  # type: ignore[assignment]
+        for key, value in items:
+            self[key] = value
+        for key, value in kwargs.items():
+            self[key] = value
+
+    def append(self, value: object) -> bool:
+        """``$a[] = $value``; False (nothing stored) when the next slot is already taken."""
+        key = self.next_index
+        if dict.__contains__(self, key):
+            return False
+        dict.__setitem__(self, key, value)
+        self._bump(key)
+        return True
+
+    def copy(self) -> PhpArray:
+        return PhpArray(self)
+
+    def __repr__(self) -> str:
+        return f"PhpArray({dict.__repr__(self)})"
+
+
+# --------------------------------------------------------------------------------------------
+# parse_url
+# --------------------------------------------------------------------------------------------
+
+_SCHEME_CHARS: Final = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
+_DIGITS: Final = frozenset(b"0123456789")
+_C_SPACE: Final = frozenset(b" \t\n\v\f\r")
+# iscntrl() in the "C" locale: bytes 0-31 and 127; parse_url turns each into "_".
+_CNTRL_TO_UNDERSCORE: Final = bytes(0x5F if b < 32 or b == 127 else b for b in range(256))
+
+
+def _first_of(raw: bytes, start: int, chars: bytes) -> int:
+    """Index of the first byte of ``chars`` at or after ``start``, else ``len(raw)``."""
+    end = len(raw)
+    for ch in chars:
+        pos = raw.find(bytes((ch,)), start, end)
+        if pos != -1:
+            end = pos
+    return end
+
+
+def _strtol_port(text: bytes) -> int | None:
+    """C ``strtol(text, &end, 10)`` for at most five bytes; None when nothing was converted."""
+    i = 0
+    while i < len(text) and text[i] in _C_SPACE:
+        i += 1
+    sign = 1
+    if i < len(text) and text[i] in b"+-":
+        sign = -1 if text[i] == 0x2D else 1
+        i += 1
+    start = i
+    while i < len(text) and text[i] in _DIGITS:
+        i += 1
+    if i == start:
+        return None
+    return sign * int(text[start:i])
+
+
+def php_parse_url(url: str | bytes) -> dict[str, object] | None:
+    """PHP ``parse_url($url)``: a dict of the components present, or None where PHP returns false.
+
+    Keys, in PHP's order: ``scheme``, ``host``, ``port`` (int), ``user``, ``pass``, ``path``,
+    ``query``, ``fragment``.  Nothing is normalised: the scheme keeps its case, an IPv6 host keeps
+    its brackets, an empty query after ``?`` is ``""``; control bytes become ``_``.  Values are
+    ``str`` (UTF-8/surrogateescape) for ``str`` input, ``bytes`` for bytes input.
+    """
+    raw = url.encode(_ENC, _ERRORS) if isinstance(url, str) else bytes(url)
+    n = len(raw)
+    found: dict[str, bytes] = {}
+    port: int | None = None
+    s = 0
+    state = "path"  # where the scan continues: "path", "port", "host"
+    e = raw.find(b":")
+    if e > 0:
+        if any(b not in _SCHEME_CHARS for b in raw[:e]):
+            if e + 1 < n and e < _first_of(raw, 0, b"?#"):
+                state = "port"
+            elif raw.startswith(b"//"):
+                s, state = 2, "host"
+        elif e + 1 == n:
+            found["scheme"] = raw[:e]  # "scheme:" and nothing else
+            return _url_result(found, None, url)
+        elif raw[e + 1] != 0x2F:  # not "/": "mailto:x", or "host:port" without a scheme
+            p = e + 1
+            while p < n and raw[p] in _DIGITS:
+                p += 1
+            if (p == n or raw[p] == 0x2F) and p - e < 7:
+                state = "port"
+            else:
+                found["scheme"] = raw[:e]
+                s = e + 1
+        else:
+            found["scheme"] = raw[:e]
+            if e + 2 < n and raw[e + 2] == 0x2F:
+                s, state = e + 3, "host"
+                if raw[:e].lower() == b"file" and e + 3 < n and raw[e + 3] == 0x2F:
+                    if e + 5 < n and raw[e + 5] == 0x3A:  # file:///c:/dir (drive letter)
+                        s = e + 4
+                    state = "path"
+            else:
+                s = e + 1
+    elif e == 0:
+        state = "port"
+    elif raw.startswith(b"//"):
+        s, state = 2, "host"
+
+    if state == "port":
+        p = pp = e + 1
+        while pp < n and pp - p < 6 and raw[pp] in _DIGITS:
+            pp += 1
+        if 0 < pp - p < 6 and (pp == n or raw[pp] == 0x2F):
+            value = int(raw[p:pp])
+            if value > 65535:
+                return None
+            port = value
+            if raw.startswith(b"//", s):
+                s += 2
+            state = "host"
+        elif p == pp == n:
+            return None
+        elif raw.startswith(b"//", s):
+            s, state = s + 2, "host"
+        else:
+            state = "path"
+
+    if state == "host":
+        e = _first_of(raw, s, b"/?#")
+        at = raw.rfind(b"@", s, e)
+        if at != -1:
+            colon = raw.find(b":", s, at)
+            if colon != -1:
+                found["user"], found["pass"] = raw[s:colon], raw[colon + 1 : at]
+            else:
+                found["user"] = raw[s:at]
+            s = at + 1
+        if s < n and raw[s] == 0x5B and raw[e - 1] == 0x5D:  # "[v6]": no port scan
+            host_end = e
+        else:
+            colon = raw.rfind(b":", s, e)
+            host_end = e if colon == -1 else colon
+            if colon != -1 and not port:  # a port from the "host:port" branch is kept (0 is not)
+                digits = raw[colon + 1 : e]
+                if len(digits) > 5:
+                    return None
+                if digits:
+                    value2 = _strtol_port(digits)
+                    if value2 is None or not 0 <= value2 <= 65535:
+                        return None
+                    port = value2
+        if host_end - s < 1:
+            return None
+        found["host"] = raw[s:host_end]
+        if e == n:
+            return _url_result(found, port, url)
+        s = e
+
+    end = n
+    hash_pos = raw.find(b"#", s, end)
+    if hash_pos != -1:
+        found["fragment"] = raw[hash_pos + 1 : end]
+        end = hash_pos
+    q = raw.find(b"?", s, end)
+    if q != -1:
+        found["query"] = raw[q + 1 : end]
+        end = q
+    if s < end or s == n:
+        found["path"] = raw[s:end]
+    return _url_result(found, port, url)
+
+
+def _url_result(found: dict[str, bytes], port: int | None, url: str | bytes) -> dict[str, object]:
+    as_text = isinstance(url, str)
+    result: dict[str, object] = {}
+    for name in ("scheme", "host", "port", "user", "pass", "path", "query", "fragment"):
+        if name == "port":
+            if port is not None:
+                result["port"] = port
+            continue
+        value = found.get(name)
+        if value is not None:
+            value = value.translate(_CNTRL_TO_UNDERSCORE)
+            result[name] = value.decode(_ENC, _ERRORS) if as_text else value
+    return result

@@ -1,10 +1,17 @@
-"""Cookies: the outgoing ``Cookie`` header and incoming ``Set-Cookie`` parsing (client.md §6.3, §7.6)."""
+"""Cookies: the outgoing ``Cookie`` header and incoming ``Set-Cookie`` parsing (client.md §6.3, §7.6).
+
+Upstream keeps cookies in a PHP array, so its key rules apply on both sides: a ``Set-Cookie``
+named ``123`` is stored under the integer key 123 (and, like every integer key, is never sent
+back), and a ``Set-Cookie`` without a name is appended under PHP's next free index.
+:class:`~swoole_compat._php.PhpArray` carries those rules; plain dicts assigned by the user are
+read with the same key conversion.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._php import php_str, php_urldecode, php_urlencode
+from .._php import PhpArray, php_array_key, php_str, php_urldecode, php_urlencode
 from ..errors import ClientException
 
 COOKIE_MAX_SIZE = 4096
@@ -14,13 +21,15 @@ SW_ERROR_INVALID_PARAMS = 505
 def cookie_header_value(cookies: dict[Any, Any]) -> str:
     """The value of the ``Cookie`` header for ``cookies``, byte-for-byte as Swoole writes it.
 
-    Entries with non-string keys or empty values are skipped, but the ``; `` separator follows
-    the raw entry index, so skipped trailing entries leave a trailing ``; `` (Replicate Q5).
-    Raises :class:`ClientException` (505) for one entry longer than 4096 bytes.
+    Entries whose PHP key is not a string (int keys, and integer-like strings such as ``"123"``,
+    which PHP stores as ints) or whose value converts to "" are skipped, but the ``; `` separator
+    follows the raw entry index, so skipped trailing entries leave a trailing ``; `` (Replicate
+    Q5). Raises :class:`ClientException` (505) for one entry longer than 4096 bytes.
     """
     parts: list[str] = []
     last = len(cookies)
     for index, (key, value) in enumerate(cookies.items(), 1):
+        key = php_array_key(key)
         if not isinstance(key, str):
             continue
         text = php_str(value)
@@ -35,41 +44,46 @@ def cookie_header_value(cookies: dict[Any, Any]) -> str:
 
 
 def _split_set_cookie(value: str) -> tuple[str, str]:
-    """(key, url-decoded value) of one raw ``Set-Cookie`` value; key "" when there is no ``=``."""
+    """(key, url-decoded value) of one raw ``Set-Cookie`` value; key "" when there is no ``=``
+    or the value starts with ``=``."""
     key, sep, rest = value.partition("=")
     if not sep:
         key, rest = "", value
-    return key, php_urldecode(rest.split(";", 1)[0])
-
-
-def _next_index(cookies: dict[Any, Any]) -> int:
-    return max((k + 1 for k in cookies if isinstance(k, int) and k >= 0), default=0)
+    rest = rest.split(";", 1)[0]
+    return key, php_urldecode(rest) if rest else ""
 
 
 def parse_set_cookie(value: str, cookies: dict[Any, Any]) -> None:
-    """Merge one raw ``Set-Cookie`` value into ``cookies`` as PHP's parser does.
-
-    Key = text before the first ``=`` (empty without ``=``), value = the rest up to the first
-    ``;``, url-decoded. An empty key appends under the next integer key (PHP ``$a[] = v``).
-    """
-    key, cookie_value = _split_set_cookie(value)
-    if key:
-        cookies[key] = cookie_value
-        return
-    cookies[_next_index(cookies)] = cookie_value
+    """Merge one raw ``Set-Cookie`` value into ``cookies`` as ``php_swoole_http_parse_set_cookies``
+    does (see :func:`merge_set_cookies`)."""
+    merge_set_cookies([value], cookies)
 
 
 def merge_set_cookies(values: list[str], cookies: dict[Any, Any]) -> None:
-    """:func:`parse_set_cookie` for each of ``values`` in order, in linear time: the next
-    integer key is looked up once, not once per value (a head full of ``Set-Cookie: x`` lines
-    would otherwise cost quadratic time, growing with every response)."""
-    next_index: int | None = None
+    """Merge raw ``Set-Cookie`` values, in order, into the PHP array ``cookies``.
+
+    Key = text before the first ``=``; value = the rest up to the first ``;``, url-decoded
+    (the whole value up to ``;`` when there is no ``=``).
+    * a non-empty key is stored with PHP's key rule (``"123"`` → int 123, ``"0123"`` stays a
+      string), overwriting an entry with the same key in place;
+    * an empty key appends under PHP's next free integer index (``$cookies[] = $v``); when that
+      slot is taken (the key ``PHP_INT_MAX`` exists) PHP stores nothing, and neither do we.
+    A plain dict (assigned by the user) is rewritten in place as the PHP array it stands for
+    (integer-like string keys become ints); its next index is one more than its largest
+    integer key, 0 if none.
+    """
+    if not values:
+        return
+    if isinstance(cookies, PhpArray):
+        target = cookies
+    else:
+        target = PhpArray(cookies)
     for value in values:
         key, cookie_value = _split_set_cookie(value)
         if key:
-            cookies[key] = cookie_value
-            continue
-        if next_index is None:
-            next_index = _next_index(cookies)
-        cookies[next_index] = cookie_value
-        next_index += 1
+            target[key] = cookie_value
+        else:
+            target.append(cookie_value)
+    if target is not cookies:
+        cookies.clear()
+        cookies.update(target)

@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .._php import php_bytes
+from .._php import php_array_key, php_bytes, php_int, php_str
 
 BOUNDARY_PREFIX = "----SwooleBoundary"
 BOUNDARY_RANDOM_LENGTH = 21
@@ -53,31 +53,49 @@ class NotAnArray(Exception):
         self.key = key
 
 
-def build(boundary: str, form: Any, uploads: Any, where: str) -> tuple[list[Piece], int]:
-    """Pieces of the multipart body and its exact length.
+def _form_value(value: Any) -> bytes:
+    # zend::String(zvalue) runs once while the length is computed and once while the part is
+    # written, so an array value raises the engine's "Array to string conversion" twice.
+    if isinstance(value, (dict, list, tuple)):
+        php_bytes(value)
+    return php_bytes(value)
 
-    ``form`` contributes its string-keyed, non-None entries only when it is a dict. Upload
-    entries lacking a required key are skipped, as upstream does; a non-dict entry raises
-    :class:`NotAnArray`. A name, filename or type with CR, LF or NUL raises
-    :class:`UnsafeField` (upstream writes them verbatim: deviation S1).
+
+def build(boundary: str, form: Any, uploads: Any, where: str = "") -> tuple[list[Piece], int]:
+    """Pieces of the multipart body and its exact length (``Client::send_request``).
+
+    ``form`` contributes its entries only when it is a dict, skipping keys PHP stores as
+    integers (ints, and integer-like strings such as ``"5"``) and None values; other values are
+    converted the PHP way (arrays → ``Array`` with the engine warning). Then each upload entry:
+    a non-dict raises :class:`NotAnArray` (upstream warns and fails before sending); an entry
+    lacking ``name``, ``filename``, ``size`` or ``type``, or lacking both ``content`` and
+    ``path``+``offset``, is skipped. A name, filename or type with CR, LF or NUL raises
+    :class:`UnsafeField` (upstream writes them verbatim: deviation S12).
+
+    Unlike upstream (deviation S19), part headers are never cut at 2047 bytes, an entry is
+    counted in ``Content-Length`` only when it is also sent, and an in-memory part is counted by
+    its real length, not its ``size`` entry: the length always matches the bytes sent.
+    ``where`` is kept for callers; the conversion warnings are the engine's (no prefix).
     """
-    items = uploads.items() if isinstance(uploads, dict) else enumerate(uploads)
-    checked: list[dict[str, Any]] = []
-    for key, entry in items:
-        if not isinstance(entry, dict):
-            raise NotAnArray(key if isinstance(key, str) else "<numeric>")
-        checked.append(entry)
     bnd = boundary.encode()
     pieces: list[Piece] = []
     total = 0
     if isinstance(form, dict):
         for key, value in form.items():
+            key = php_array_key(key)
             if not isinstance(key, str) or value is None:
                 continue
             head = b"--" + bnd + b'\r\nContent-Disposition: form-data; name="' + _field(key.encode("utf-8", "surrogateescape"), "field name") + b'"\r\n\r\n'
-            piece = head + php_bytes(value, where) + b"\r\n"
+            piece = head + _form_value(value) + b"\r\n"
             pieces.append(piece)
             total += len(piece)
+    items = uploads.items() if isinstance(uploads, dict) else enumerate(uploads)
+    checked: list[dict[str, Any]] = []
+    for key, entry in items:
+        if not isinstance(entry, dict):
+            key = php_array_key(key)
+            raise NotAnArray(key if isinstance(key, str) else "<numeric>")
+        checked.append(entry)
     for entry in checked:
         if not all(k in entry for k in ("name", "filename", "size", "type")):
             continue
@@ -95,9 +113,9 @@ def build(boundary: str, form: Any, uploads: Any, where: str) -> tuple[list[Piec
             pieces.append(piece)
             total += len(piece)
         else:
-            size = int(entry["size"])
+            size = php_int(entry["size"])
             pieces.append(head)
-            pieces.append(FileSlice(str(entry["path"]), int(entry["offset"]), size))
+            pieces.append(FileSlice(php_str(entry["path"]), php_int(entry["offset"]), size))
             pieces.append(b"\r\n")
             total += len(head) + size + 2
     tail = b"--" + bnd + b"--\r\n"

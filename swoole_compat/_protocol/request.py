@@ -14,6 +14,7 @@ from typing import Any
 
 from .._php import http_build_query, php_bytes, php_str
 from . import multipart
+from ..errors import ClientException
 from .cookies import cookie_header_value
 
 HEADER_MAX_SIZE = 65536
@@ -22,6 +23,11 @@ _FORBIDDEN = ("\r", "\n", "\0")
 
 class UnsafeRequest(ValueError):
     """A method, target, header name/value or cookie would break the request framing."""
+
+
+class QueryBuildFailed(Exception):
+    """A non-empty array body whose ``http_build_query`` produced nothing (every entry None or
+    an empty nested array): upstream warns ``http_build_query failed`` and fails the call."""
 
 
 def _check(text: str, what: str) -> str:
@@ -131,6 +137,15 @@ def build(spec: RequestSpec) -> BuiltRequest:
         lines.append("Connection: keep-alive" if spec.keep_alive and not disables_keep_alive else "Connection: closed")
     if spec.accept_encoding and not has_accept_encoding:
         lines.append("Accept-Encoding: " + spec.accept_encoding)
+    try:
+        return _build_body(spec, lines, has_content_length, disables_keep_alive)
+    except (ClientException, multipart.NotAnArray, QueryBuildFailed) as exc:
+        # the user "Connection: close" header was already processed when these fail upstream
+        exc.disables_keep_alive = disables_keep_alive  # type: ignore[union-attr]
+        raise
+
+
+def _build_body(spec: RequestSpec, lines: list[str], has_content_length: bool, disables_keep_alive: bool) -> BuiltRequest:
     if isinstance(spec.cookies, dict):
         lines.append("Cookie: " + _check(cookie_header_value(spec.cookies), "cookie"))
 
@@ -149,6 +164,8 @@ def build(spec: RequestSpec) -> BuiltRequest:
         if isinstance(body, (dict, list)):
             lines.append("Content-Type: application/x-www-form-urlencoded")
             payload = http_build_query(body).encode("ascii") if body else b""
+            if body and not payload:
+                raise QueryBuildFailed()
         else:
             payload = php_bytes(body, spec.where)
         lines.append(f"Content-Length: {len(payload)}")

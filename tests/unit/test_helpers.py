@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from support.raw import RawServer, raw_server, read_head, respond, script, send, sleep
 
+from swoole_compat import SwooleWarning
 from swoole_compat.coroutine.http import Client, ClientException, ClientProxy, get, post, request
 
 try:
@@ -150,7 +151,7 @@ async def test_unknown_scheme(url: str, scheme: str) -> None:
 @pytest.mark.parametrize("url", ["http:foo", "https:/x"])
 async def test_missing_host_is_type_error(url: str) -> None:
     """§3: no host → TypeError (PHP passes null to the constructor)."""
-    with pytest.raises(TypeError, match=r"must be of type string, null given"):
+    with pytest.raises(TypeError, match=r"must be of type string, null given"), pytest.warns(SwooleWarning, match="Undefined array key"):
         await get(url)
 
 

@@ -12,7 +12,7 @@ import inspect
 import os
 from typing import Any, Callable
 
-from ..._php import php_float, php_int, php_str, php_truthy
+from ..._php import PhpArray, php_float, php_int, php_str, php_truthy
 from ..._protocol import cookies as _cookies
 from ..._protocol import limits as _limits
 from ..._protocol import request as _request
@@ -226,7 +226,7 @@ class Client:
     def setCookies(self, cookies: dict[Any, Any]) -> bool:
         if not isinstance(cookies, dict):
             raise TypeError("Swoole\\Coroutine\\Http\\Client::setCookies(): Argument #1 ($cookies) must be of type array")
-        self.cookies = dict(cookies)
+        self.cookies = PhpArray(cookies)  # PHP keys and next index (client.md §7.6)
         return True
 
     def setData(self, data: Any) -> bool:
@@ -642,21 +642,29 @@ class Client:
         spec = self._request_spec(path)
         try:
             built = _request.build(spec)
-        except NotAnArray as exc:
+        except (NotAnArray, _request.QueryBuildFailed, ClientException) as exc:
+            if getattr(exc, "disables_keep_alive", False):
+                self._keep_alive = False  # upstream parsed the user Connection: close first
+            if isinstance(exc, ClientException):
+                raise
             # php_warning <- _send_request <- _exec_request <- _exec <- execute/get/post/download <- the caller
-            php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=6)
+            if isinstance(exc, NotAnArray):
+                self._uploads_sent = True  # upstream has_upload_files: a later reset clears them
+                php_warning(_where("execute"), f"uploadFiles[{exc.key}] must be an array", stacklevel=6)
+            else:
+                php_warning(_where("execute"), "http_build_query failed", stacklevel=6)
             return False
         except _request.UnsafeRequest as exc:
             # Safety deviation: Swoole writes CR/LF verbatim (header injection); we refuse.
             raise ValueError(str(exc)) from None
+        self._uploads_sent = bool(self.uploadFiles)  # upstream has_upload_files, set before this check
+        if built.disables_keep_alive:
+            self._keep_alive = False  # a user "Connection: close" is permanent (Replicate Q3)
         if len(built.head) > _request.HEADER_MAX_SIZE:
             self._close_connection(reset=True)
             raise ClientException("HTTP/1 header block is too large", SW_ERROR_INVALID_PARAMS)
-        if built.disables_keep_alive:
-            self._keep_alive = False  # a user "Connection: close" is permanent (Replicate Q3)
         self._header_out = built.header_out
         self._pending_method = spec.method
-        self._uploads_sent = bool(self.uploadFiles)
         try:
             await conn.send_request(built.head, built.body, self._write_deadline())
         except TransportError as exc:
@@ -787,8 +795,8 @@ class Client:
         if parser.set_cookies:
             if self.set_cookie_headers is None:
                 self.set_cookie_headers = []
-            if self.cookies is None:
-                self.cookies = {}
+            if not isinstance(self.cookies, dict):
+                self.cookies = PhpArray()  # upstream: read_and_convert_property_array
             self.set_cookie_headers.extend(parser.set_cookies)
             _cookies.merge_set_cookies(parser.set_cookies, self.cookies)
             parser.set_cookies = []

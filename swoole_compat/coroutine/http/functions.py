@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
+import warnings
 from typing import Any
 
-from ..._php import php_truthy
-from ...errors import ClientException
+from ..._php import php_parse_url, php_truthy
+from ...errors import ClientException, SwooleWarning
 from .client import Client
 
 __all__ = ["ClientProxy", "request", "get", "post"]
-
-# scheme ":" then "//" authority, the rest; PHP's parse_url keeps the scheme's case.
-_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*):(?P<rest>.*)$", re.S)
 
 
 class ClientProxy:
@@ -47,59 +44,6 @@ class ClientProxy:
         return f"<ClientProxy statusCode={self._status} body={len(self._body)} bytes>"
 
 
-class _ParsedUrl:
-    __slots__ = ("scheme", "host", "port", "path", "query")
-
-    def __init__(self) -> None:
-        self.scheme = ""
-        self.host: str | None = None
-        self.port: int | None = None
-        self.path = ""
-        self.query = ""
-
-
-def _parse_url(url: str) -> _ParsedUrl | None:
-    """The parts of PHP ``parse_url`` the helpers use; None where PHP returns false."""
-    parsed = _ParsedUrl()
-    match = _URL.match(url)
-    if not match:
-        return None
-    parsed.scheme = match.group("scheme")
-    rest = match.group("rest")
-    rest = rest.split("#", 1)[0]
-    if rest.startswith("//"):
-        rest = rest[2:]
-        cut = len(rest)
-        for sep in "/?":
-            pos = rest.find(sep)
-            if pos != -1:
-                cut = min(cut, pos)
-        authority, rest = rest[:cut], rest[cut:]
-        if "@" in authority:
-            authority = authority.rsplit("@", 1)[1]
-        if authority.startswith("["):
-            end = authority.find("]")
-            if end == -1:
-                return None
-            host, port_text = authority[: end + 1], authority[end + 1 :]
-            if port_text and not port_text.startswith(":"):
-                return None
-            port_text = port_text[1:]
-        else:
-            host, _, port_text = authority.partition(":")
-        if not host:
-            return None
-        if port_text:
-            if not port_text.isdigit() or int(port_text) > 65535:
-                return None
-            parsed.port = int(port_text)
-        parsed.host = host
-    path, sep, query = rest.partition("?")
-    parsed.path = path
-    parsed.query = query
-    return parsed
-
-
 async def request(
     url: str,
     method: str,
@@ -108,16 +52,30 @@ async def request(
     headers: dict[Any, Any] | None = None,
     cookies: dict[Any, Any] | None = None,
 ) -> ClientProxy:
-    """One request on a fresh client; raises :class:`ClientException` when it fails."""
-    parsed = _parse_url(url)
-    if parsed is None or not parsed.scheme:
+    """One request on a fresh client; raises :class:`ClientException` when it fails.
+
+    The URL is split by PHP ``parse_url`` (:func:`~swoole_compat._php.php_parse_url`): no
+    normalisation, the scheme is compared case-sensitively, control bytes become ``_``, the user
+    info and fragment are dropped.
+    """
+    info = php_parse_url(url)
+    scheme = info.get("scheme") if info is not None else None
+    if not php_truthy(scheme):  # PHP empty(): false from parse_url, no scheme, or "0"
         raise ClientException("The URL given is illegal [no scheme]", 0)
-    if parsed.scheme not in ("http", "https"):
-        raise ClientException(f'unknown scheme "{parsed.scheme}"', 0)
-    secure = parsed.scheme == "https"
-    if parsed.host is None:
+    if scheme == "http":
+        secure = False
+    elif scheme == "https":
+        secure = True
+    else:
+        raise ClientException(f'unknown scheme "{scheme}"', 0)
+    assert info is not None
+    host = info.get("host")
+    if host is None:
+        # "http:foo", "https:/x": PHP warns on the missing key, then the constructor refuses null
+        warnings.warn('Undefined array key "host"', SwooleWarning, stacklevel=2)
         raise TypeError("Swoole\\Coroutine\\Http\\Client::__construct(): Argument #1 ($host) must be of type string, null given")
-    client = Client(parsed.host, parsed.port if parsed.port is not None else (443 if secure else 80), secure)
+    port = int(info["port"]) if "port" in info else (443 if secure else 80)  # type: ignore[call-overload]
+    client = Client(str(host), port, secure)
     try:
         client.setMethod(method)
         if php_truthy(data):
@@ -125,9 +83,10 @@ async def request(
         client.set(options or {})
         client.setHeaders(headers or {})
         client.setCookies(cookies or {})
-        target = parsed.path or "/"
-        if php_truthy(parsed.query):  # PHP !empty(): a query of "0" is dropped too
-            target += "?" + parsed.query
+        # swoole_array_default_value(): a present path is used even when empty
+        target = str(info["path"]) if "path" in info else "/"
+        if php_truthy(info.get("query")):  # PHP !empty(): a query of "0" is dropped too
+            target += "?" + str(info["query"])
         if not await client.execute(target):
             raise ClientException(client.errMsg, client.errCode)
         return ClientProxy(client.getBody(), client.getStatusCode(), client.getHeaders() or {}, client.getCookies() or {})
