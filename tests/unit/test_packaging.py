@@ -111,7 +111,8 @@ def test_speedups_loaded_or_fallback_forced() -> None:
 def test_tests_run_against_the_installed_wheel() -> None:
     """Not the source tree beside the tests, not an editable install."""
     assert TESTS_PARENT not in PACKAGE_DIR.parents, f"swoole_compat imported from the source tree {PACKAGE_DIR}"
-    assert PACKAGE_DIR.parent == Path(sysconfig.get_path("purelib")).resolve()
+    site_dirs = {Path(sysconfig.get_path(name)).resolve() for name in ("purelib", "platlib")}
+    assert PACKAGE_DIR.parent in site_dirs, (PACKAGE_DIR, site_dirs)
     dist = _distribution()
     direct_url = dist.read_text("direct_url.json")
     if direct_url:
