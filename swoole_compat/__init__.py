@@ -26,6 +26,8 @@ from .errors import (
     swoole_strerror,
 )
 
+# The one place the version is defined: pyproject.toml reads it (dynamic version), the command
+# line prints it (`swoole-compat --version`), and CHANGELOG.md has a section for each release.
 __version__ = "0.1.0"
 
 # The client and coroutine subpackages are deliberately not imported here, so that

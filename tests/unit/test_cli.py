@@ -23,6 +23,7 @@ from aiohttp import web
 
 from support import ws
 
+import swoole_compat
 from swoole_compat.cli import progress
 from swoole_compat.cli._common import (
     UsageError,
@@ -35,7 +36,9 @@ from swoole_compat.cli._common import (
 )
 from swoole_compat.cli.http import parse_post_items
 
-ROOT = Path(__file__).resolve().parents[2]
+# The folder holding the swoole_compat under test (the checkout, or site-packages for an installed
+# wheel): the CLI subprocess runs from it, so `python -m swoole_compat` imports the same package.
+ROOT = Path(swoole_compat.__file__).resolve().parents[1]
 
 
 class Result(NamedTuple):

@@ -20,11 +20,13 @@ import textwrap
 import time
 from pathlib import Path
 
+import swoole_compat
 from swoole_compat.coroutine.http import Client
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 TESTS_DIR = Path(__file__).resolve().parent.parent
-ROOT = TESTS_DIR.parent
+# The folder holding the swoole_compat under test (the checkout, or site-packages for an installed wheel).
+ROOT = Path(swoole_compat.__file__).resolve().parents[1]
 
 
 def fd_count() -> int:
