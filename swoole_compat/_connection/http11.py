@@ -93,6 +93,11 @@ class HTTPConnection:
     def close(self) -> None:
         self.stream.close()
 
+    def cancel(self, exc: TransportError) -> None:
+        """Fail the pending and every later read or drain with ``exc`` (``Socket::close``
+        while a coroutine is bound: its wait is cancelled; the socket is closed by it)."""
+        self.stream.cancel(exc)
+
     def abort(self) -> None:
         self.stream.abort()
 

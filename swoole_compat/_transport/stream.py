@@ -414,6 +414,18 @@ class Stream:
             self._raise_if_failed()
         return pos
 
+    def cancel(self, exc: TransportError) -> None:
+        """Make the pending read or drain, and every later one, raise ``exc`` (the socket's
+        owner is being told to give it up; see ``HTTPConnection.cancel``)."""
+        proto = self._protocol
+        if proto.error is None:
+            proto.error = exc
+        proto.chunks.clear()
+        proto.buffered = 0
+        for waiter in (proto.read_waiter, proto.drain_waiter):
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(exc)
+
     def _raise_if_failed(self) -> None:
         """Nothing more will be received: raise the connection's error, or EBADF when it was
         closed on our side; return at a plain EOF (the peer closed)."""

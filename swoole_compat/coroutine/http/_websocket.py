@@ -98,12 +98,23 @@ class Settings:
 
 
 class Session:
-    """State of an upgraded connection: the frame reassembler and the negotiated compression."""
+    """State of an upgraded connection: the frame reassembler and the negotiated compression.
+
+    The reassembler's partial message is the client's (upstream's ``continue_frame_buffer`` is
+    a member of the client, kept across reconnects): pass the previous session's assembler
+    to keep it; only its frame parser (the connection's bytes) is new."""
 
     __slots__ = ("assembler", "compression")
 
-    def __init__(self, compression: bool, package_max_length: int) -> None:
-        self.assembler = frames.MessageAssembler(package_max_length)
+    def __init__(
+        self, compression: bool, package_max_length: int, assembler: frames.MessageAssembler | None = None
+    ) -> None:
+        if assembler is None:
+            assembler = frames.MessageAssembler(package_max_length)
+        else:
+            assembler.parser = frames.FrameParser(package_max_length)
+            assembler.package_max_length = package_max_length
+        self.assembler = assembler
         self.compression = compression
 
 
@@ -156,15 +167,23 @@ def upgrade_headers(request_headers: Any, compression: bool) -> dict[Any, Any]:
 
 
 def verify_upgrade(
-    status: int, headers: Any, request_headers: Any, *, compression_offered: bool, limit: int, trailing: bytes
+    status: int,
+    headers: Any,
+    request_headers: Any,
+    *,
+    compression_offered: bool,
+    limit: int,
+    trailing: bytes,
+    assembler: frames.MessageAssembler | None = None,
 ) -> Session | None:
-    """``websocket_verify_server_handshake``: the session of a valid 101, else None."""
+    """``websocket_verify_server_handshake``: the session of a valid 101, else None.
+    ``assembler`` carries a partial message over from an earlier session (see :class:`Session`)."""
     check = handshake.check_upgrade_response(
         status, headers, request_headers, compression_offered=compression_offered
     )
     if not check.verified:
         return None
-    session = Session(check.compression, limit)
+    session = Session(check.compression, limit, assembler)
     if trailing:
         session.assembler.feed(trailing)
     return session

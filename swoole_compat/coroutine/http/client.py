@@ -21,7 +21,7 @@ from ..._protocol.compression import ACCEPT_ENCODING, Decoder, DecodedTooLarge
 from ..._protocol.multipart import NotAnArray
 from ..._protocol.response import ResponseError, ResponseParser
 from ..._transport import connect as _connect
-from ..._transport.errno import ETIMEDOUT, TransportError, from_exception, strerror
+from ..._transport.errno import ECANCELED, ETIMEDOUT, TransportError, from_exception, strerror
 from ...constants import SWOOLE_WEBSOCKET_FLAG_FIN
 from ...errors import CLIENT, ClientException, SwooleError, SwooleException, logger, php_warning
 from .. import Socket, getcid
@@ -38,6 +38,7 @@ SW_ERROR_SSL_EMPTY_PEER_CERTIFICATE = 1013
 SW_ERROR_CLIENT_NO_CONNECTION = 5001
 SW_ERROR_HTTP_INVALID_PROTOCOL = 7102
 SW_ERROR_CO_HAS_BEEN_BOUND = 10002
+SW_ERROR_CO_SOCKET_CLOSE_WAIT = 10019
 
 DEFAULT_RESPONSE_TIMEOUT = 60.0
 MAX_RETRIES_LIMIT = 255
@@ -133,6 +134,13 @@ class Client:
         # cleared only by the next connect (recv() then reads frames).
         self._websocket = False
         self._ws_session: _websocket.Session | None = None
+        # upstream's continue_frame_buffer: a member of the client, not of the connection
+        self._ws_assembler: Any = None
+        # Requests written whose responses were not read yet (defer mode can pipeline two):
+        # bytes waiting on the socket are theirs, not unsolicited (S14).
+        self._responses_due = 0
+        # A set() changed TLS options while connected: the next request reconnects.
+        self._tls_changed = False
         self._pending_exception: SwooleException | None = None  # raised when _exec ends
 
     # ------------------------------------------------------------------------------------------
@@ -154,6 +162,9 @@ class Client:
         if ok:
             self._ws.apply(options, self._live_conn())
         self._apply_socket_options(options)
+        if self._conn is not None and any(isinstance(k, str) and k.startswith("ssl_") for k in options):
+            # New certificates, verification or SNI only take effect on a new handshake.
+            self._tls_changed = True
         return ok
 
     def _apply_http_options(self, opts: dict[Any, Any]) -> bool:
@@ -381,6 +392,8 @@ class Client:
         self.socket = None
         self._ws_session = None
         self._wait_response = False
+        self._responses_due = 0
+        self._tls_changed = False
         if conn is not None:
             conn.close()
         if reset:
@@ -403,13 +416,35 @@ class Client:
 
     def close(self) -> bool:
         """Close the connection; inside ``write_func`` only mark it for closing (client.md §8.5)."""
-        if self._conn is None:
+        conn = self._conn
+        if conn is None:
             return False
         if self._in_write_func:
             self._close_requested = True
             return True
+        if self._bound_elsewhere():
+            # Socket::close with a coroutine bound to the socket: the socket is marked
+            # close-wait, the bound coroutine's wait is cancelled (it fails with 125
+            # "Operation canceled", statusCode -3, and closes the connection), and close()
+            # itself fails with 10019. Upstream resumes the cancelled coroutine inside close();
+            # here it runs at its next turn of the event loop.
+            self.connected = False
+            self._set_error(SW_ERROR_CO_SOCKET_CLOSE_WAIT, None, ESTATUS_SERVER_RESET)
+            conn.cancel(TransportError(ECANCELED))
+            return False
         self._close_connection(reset=True)
         return True
+
+    def _bound_elsewhere(self) -> bool:
+        """Another task is reading or writing this client's socket."""
+        try:
+            current = asyncio.current_task()
+        except RuntimeError:
+            current = None
+        for task in (self._reader, self._writer):
+            if task is not None and task is not current and not task.done():
+                return True
+        return False
 
     async def aclose(self) -> bool:
         """:meth:`close`, for ``async with`` and symmetry with other asyncio libraries."""
@@ -455,8 +490,11 @@ class Client:
 
     async def _keep_liveness(self) -> bool:
         conn = self._conn
+        if conn is not None and self._tls_changed:
+            self._close_connection(reset=False)  # new TLS options: a new handshake
+            conn = None
         if conn is not None and conn.is_alive():
-            if self._wait_response or not conn.has_unread_bytes():
+            if self._wait_response or self._responses_due > 0 or not conn.has_unread_bytes():
                 return True
             # Bytes nobody asked for arrived after the last response (a body longer than its
             # Content-Length, a second response): this connection's framing cannot be trusted,
@@ -672,6 +710,7 @@ class Client:
             self._close_connection(reset=True)
             return False
         self._wait_response = True
+        self._responses_due += 1
         return True
 
     def _write_deadline(self) -> float | None:
@@ -706,6 +745,7 @@ class Client:
         if conn is None:
             return self._no_connection()
         self._wait_response = False
+        self._responses_due = max(0, self._responses_due - 1)
         budget = self._response_budget(timeout)
         deadline = None if budget is None else conn.loop.time() + budget
         parser = ResponseParser(self._pending_method, lowercase=self._lowercase_header)
@@ -771,6 +811,7 @@ class Client:
             compression_offered=self._ws.compression,
             limit=_websocket.package_max_length(self._ws, self._conn, self.setting),
             trailing=parser.trailing_data,
+            assembler=self._ws_assembler,
         )
         if session is None:
             self._set_error(
@@ -779,6 +820,7 @@ class Client:
             self._close_connection(reset=True)
             return False
         self._ws_session = session
+        self._ws_assembler = session.assembler
         self._reset_request_state()
         return True
 
