@@ -124,8 +124,10 @@ def _istarts(value: bytes, prefix: bytes) -> bool:
     return value[: len(prefix)].lower() == prefix
 
 
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")
+_SPECIAL_NAMES = frozenset(
+    ("upgrade", "sec-websocket-extensions", "set-cookie", "content-encoding", "transfer-encoding", "connection", "content-type")
+)
+"""The names ``http_parser_on_header_value`` looks at (exact, after lower-casing if on)."""
 
 
 class ResponseParser(llhttp.Response):
@@ -142,6 +144,14 @@ class ResponseParser(llhttp.Response):
     ``statusCode`` and ``body``: False for a 101 that upgrades to something other than
     WebSocket), ``trailing_data`` (WebSocket bytes that came with a 101).
     """
+
+    __slots__ = (
+        "_is_head", "_lowercase", "status_code", "headers", "set_cookies", "encoding", "connection_close",
+        "event_stream", "chunked", "websocket", "ws_extensions", "head_done", "complete", "status_published",
+        "trailing_data", "_head_buf", "_head_scan", "_head_bytes", "body_bytes", "_names", "_values",
+        "_in_field", "_pieces", "_feed_data", "_feed_len", "_finishing", "_saw_upgrade_header",
+        "_connection_upgrade", "_upgrade", "_trailer_bytes",
+    )  # fmt: skip
 
     def __init__(self, method: str, *, lowercase: bool = True) -> None:
         # Swoole resolves the method with strncasecmp: any ASCII casing of HEAD skips the body.
@@ -166,9 +176,11 @@ class ResponseParser(llhttp.Response):
         self._head_scan = 0
         self._head_bytes = 0
         self.body_bytes = 0
-        # Callback state: the field being delivered, and its value (None: no value yet).
-        self._field: bytes | None = None
-        self._value: bytes | None = None
+        # Callback state: names and values delivered, not yet in ``headers``; whether the
+        # last callback was a name (the next value piece starts its value).
+        self._names: list[bytes] = []
+        self._values: list[bytes] = []
+        self._in_field = False
         self._pieces: list[bytes] = []
         self._feed_data: Any = None
         self._feed_len = -1
@@ -179,26 +191,36 @@ class ResponseParser(llhttp.Response):
         self._trailer_bytes = 0
 
     # -- llhttp callbacks (Swoole's http_parser_on_*) ---------------------------------------
+    # Names and values are collected as llhttp delivers them and added to ``headers`` in one
+    # pass (_commit_headers) when the head or a trailer section ends, or parsing fails: the
+    # same headers, in the same order, as Swoole's per-callback ``add_header``, at a fraction
+    # of the calls. A name or value split across reads (a trailer) is joined, not added twice.
     def on_header_field(self, data: memoryview) -> None:
         """``http_parser_on_header_field``: remember the name until its value arrives."""
-        if self._value is not None:
-            self._commit_header()
-        piece = data.tobytes()
-        field = self._field = piece if self._field is None else self._field + piece
-        if len(field) > TRAILER_MAX_SIZE:
-            raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)  # safety (S18): see _commit_header
+        if self._in_field:  # the name goes on in this read
+            names = self._names
+            names[-1] += data.tobytes()
+            if len(names[-1]) > TRAILER_MAX_SIZE:
+                raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)  # safety (S18)
+        else:
+            self._names.append(data.tobytes())
+            self._in_field = True
 
     def on_header_value(self, data: memoryview) -> None:
-        """``http_parser_on_header_value``: the value (added when complete, see _commit_header)."""
-        piece = data.tobytes()
-        value = self._value = piece if self._value is None else self._value + piece
-        if len(value) > TRAILER_MAX_SIZE:
-            raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)  # safety (S18): see _commit_header
+        """``http_parser_on_header_value``: the value of the last name."""
+        if self._in_field:
+            self._values.append(data.tobytes())
+            self._in_field = False
+        else:  # the value goes on in this read
+            values = self._values
+            values[-1] += data.tobytes()
+            if len(values[-1]) > TRAILER_MAX_SIZE:
+                raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)  # safety (S18)
 
     def on_headers_complete(self) -> int:
         """``http_parser_on_headers_complete``: HEAD responses (and 204) have no body."""
-        if self._value is not None:
-            self._commit_header()
+        if self._values:
+            self._commit_headers()
         self.status_code = self.status or 0
         self.head_done = True
         if self._is_head or self.status_code == 204:
@@ -218,8 +240,8 @@ class ResponseParser(llhttp.Response):
 
     def on_message_complete(self) -> None:
         """``http_parser_on_message_complete``: the response ends here; parsing pauses."""
-        if self._value is not None:
-            self._commit_header()  # a chunked trailer
+        if self._values:
+            self._commit_headers()  # a chunked trailer section
         status = self.status or 0
         if 100 <= status < 200 and status != 101:
             # Deviation Q12: an interim response is skipped, the final one parsed next.
@@ -234,47 +256,82 @@ class ResponseParser(llhttp.Response):
             self.pause()
 
     # -- header bookkeeping -------------------------------------------------------------------
-    def _commit_header(self) -> None:
-        """Swoole's ``add_header`` plus the checks of ``on_header_value`` for one header."""
-        raw_name = self._field or b""
-        raw_value = self._value or b""
-        self._field = self._value = None
+    def _commit_headers(self) -> None:
+        """Swoole's ``add_header`` plus the checks of ``on_header_value``, for every header
+        delivered since the last call (a name without a value yet stays pending)."""
+        names = self._names
+        values = self._values
+        count = len(values)
+        if len(names) > count:  # a name whose value has not started (cut by an error)
+            self._names = names[count:]
+            names = names[:count]
+        else:
+            self._names = []
+        self._values = []
         if self.head_done:
             # Chunked trailers arrive with the body, beyond the 64 KiB read buffer that bounds
             # a head: an endless trailer section would grow ``headers`` until the timeout
             # (Swoole adds each piece). Safety deviation S18: trailers share one 64 KiB budget.
-            self._trailer_bytes += len(raw_name) + len(raw_value)
+            self._trailer_bytes += sum(map(len, names)) + sum(map(len, values))
             if self._trailer_bytes > TRAILER_MAX_SIZE:
                 raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL)
-        name_bytes = raw_name.lower() if self._lowercase else raw_name
-        name = name_bytes.decode("latin-1")
-        value = _text(raw_value)
+        if not values:
+            return
+        # One decode for all names and one for all values (NUL cannot occur in either: llhttp
+        # rejects it), split back apart; names are tokens (ASCII), so str.lower() is C tolower.
+        keys = b"\x00".join(names).decode("latin-1")
+        if self._lowercase:
+            keys = keys.lower()
+        key_list = keys.split("\x00")
+        value_list = b"\x00".join(values).decode("utf-8", "surrogateescape").split("\x00")
         headers = self.headers
         if headers is None:
+            if len(set(key_list)) == len(key_list):
+                headers = self.headers = dict(zip(key_list, value_list))
+                if not _SPECIAL_NAMES.isdisjoint(key_list) or not _READ_UPGRADE_FLAG:
+                    self._specials(key_list, values, value_list)
+                return
             headers = self.headers = {}
-        prev = headers.get(name)
-        if prev is None:
-            headers[name] = value
-        elif type(prev) is list:
-            prev.append(value)
-        else:
-            headers[name] = [prev, value]
-        # llhttp's own flags (for parser->upgrade, see _upgrade_from_headers)
-        lname = raw_name.lower()
-        if lname == b"upgrade":
+        for name, value in zip(key_list, value_list):
+            prev = headers.get(name)
+            if prev is None:
+                headers[name] = value
+            elif type(prev) is list:
+                prev.append(value)
+            else:
+                headers[name] = [prev, value]
+        self._specials(key_list, values, value_list)
+
+    def _specials(self, key_list: list[str], raw_values: list[bytes], value_list: list[str]) -> None:
+        special = _SPECIAL_NAMES
+        for index, name in enumerate(key_list):
+            # Swoole compares the (possibly lower-cased) name with lower-case literals: with
+            # lowercase_header off, "Set-Cookie" is not "set-cookie" (Replicate Q8).
+            if name in special:
+                self._special(name, raw_values[index], value_list[index])
+            elif not _READ_UPGRADE_FLAG:  # pragma: no cover - another binding layout
+                self._note_llhttp_flags(name, value_list[index])
+
+    def _note_llhttp_flags(self, name: str, value: str) -> None:
+        """llhttp's own Upgrade/Connection flags (for ``parser->upgrade``), case-insensitive."""
+        lname = name.lower()
+        if lname == "upgrade":
             self._saw_upgrade_header = True
-        elif lname == b"connection" and token_list_contains(value, "upgrade"):
+        elif lname == "connection" and token_list_contains(value, "upgrade"):
             self._connection_upgrade = True
-        # Swoole compares the (possibly lower-cased) name with lower-case literals: with
-        # lowercase_header off, "Set-Cookie" is not "set-cookie" (Replicate Q8).
-        if name_bytes == b"upgrade":
+
+    def _special(self, name: str, raw_value: bytes, value: str) -> None:
+        """The ``else if`` chain of ``http_parser_on_header_value`` for one header."""
+        if not _READ_UPGRADE_FLAG:  # pragma: no cover - another binding layout
+            self._note_llhttp_flags(name, value)
+        if name == "upgrade":
             if self.status == 101 and token_list_contains(value, "websocket"):
                 self.websocket = True
-        elif name_bytes == b"sec-websocket-extensions":
+        elif name == "sec-websocket-extensions":
             self.ws_extensions.append(value)
-        elif name_bytes == b"set-cookie":
+        elif name == "set-cookie":
             self.set_cookies.append(value)
-        elif name_bytes == b"content-encoding":
+        elif name == "content-encoding":
             if _istarts(raw_value, b"br"):
                 self.encoding = "br"
             elif _istarts(raw_value, b"gzip"):
@@ -283,12 +340,12 @@ class ResponseParser(llhttp.Response):
                 self.encoding = "deflate"
             elif _istarts(raw_value, b"zstd"):
                 self.encoding = "zstd"
-        elif name_bytes == b"transfer-encoding":
+        elif name == "transfer-encoding":
             if _istarts(raw_value, b"chunked"):
                 self.chunked = True
-        elif name_bytes == b"connection":
+        elif name == "connection":
             self.connection_close = _istarts(raw_value, b"close")
-        elif name_bytes == b"content-type":
+        elif name == "content-type":
             self.event_stream = _istarts(raw_value, b"text/event-stream")
 
     def _forget_interim_head(self) -> None:
@@ -315,6 +372,9 @@ class ResponseParser(llhttp.Response):
         """
         buf = self._head_buf
         if buf is not None:
+            if not buf and data.find(_HEAD_END, 0, HEAD_MAX_SIZE) >= 0:
+                self._head_buf = None  # the whole head in the first read: parse it as it is
+                return self._execute(data)
             buf += data
             end = buf.find(_HEAD_END, self._head_scan, HEAD_MAX_SIZE)
             if end < 0:
@@ -337,7 +397,7 @@ class ResponseParser(llhttp.Response):
             self._fail_keep_partial()
             raise ResponseError(SW_ERROR_HTTP_INVALID_PROTOCOL) from None
         except ResponseError:
-            self._field = self._value = None  # a safety limit: the oversized header is not kept
+            self._names, self._values = [], []  # a safety limit: the oversized header is not kept
             raise
         finally:
             self._feed_data = None
@@ -360,8 +420,8 @@ class ResponseParser(llhttp.Response):
     def _fail_keep_partial(self) -> None:
         """A parse error: a header whose value was (partly) delivered is kept, as Swoole's
         ``on_header_value`` had already added it."""
-        if self._value is not None:
-            self._commit_header()
+        if self._values:
+            self._commit_headers()
 
     def _finish(self) -> list[bytes]:
         """``llhttp_finish``; its result is ignored, as Swoole ignores it."""
