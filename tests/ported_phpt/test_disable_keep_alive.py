@@ -10,7 +10,7 @@ Deviations: news.qq.com:443 is re-targeted to a local aiohttp server over TLS (t
 ``localhost``); the third request is delayed 200 ms so that it cannot finish within 1 ms.
 Added: each request uses its own connection and carries Swoole's ``Connection: closed`` (sic)
 header; the failure reports errCode 110 with statusCode -1 (timed out in the TLS handshake) or
--2 (timed out waiting for the response).
+-2 (timed out waiting for the response), or 712 with -1 (timed out resolving ``localhost``).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ async def test_disable_keep_alive(http_server, tls_server_context) -> None:
     assert await cli.get("/ch/tech/") is False
     assert not cli.headers
     assert not cli.body
-    assert cli.errCode == errno.ETIMEDOUT
-    assert cli.statusCode in (-1, -2)
+    # 1 ms may run out in the name lookup of "localhost" (712, DNS timeout), the connect or TLS
+    # handshake (110, -1) or the wait for the response (110, -2).
+    assert (cli.errCode, cli.statusCode) in ((errno.ETIMEDOUT, -1), (errno.ETIMEDOUT, -2), (712, -1))
     cli.close()
