@@ -17,8 +17,9 @@ from ..._protocol import cookies as _cookies
 from ..._protocol import limits as _limits
 from ..._protocol import request as _request
 from ..._protocol.compression import ACCEPT_ENCODING, Decoder, DecodedTooLarge
-from ..._protocol.multipart import FileSlice, NotAnArray
+from ..._protocol.multipart import NotAnArray
 from ..._protocol.response import ResponseError, ResponseReader
+from ..._transport import body as _body
 from ..._transport import connect as _connect
 from ..._transport.errno import ETIMEDOUT, TransportError, from_exception, strerror
 from ..._transport.stream import Stream
@@ -41,7 +42,6 @@ SW_ERROR_CO_HAS_BEEN_BOUND = 10002
 
 DEFAULT_RESPONSE_TIMEOUT = 60.0
 MAX_RETRIES_LIMIT = 255
-WRITE_CHUNK = 256 * 1024
 # Content-Length bodies with at least this much still to come are received in place
 # (Stream.read_bytes_in_place); below it, joining the few received chunks costs less than
 # switching the transport's protocol twice.
@@ -655,19 +655,7 @@ class Client:
         self._uploads_sent = bool(self.uploadFiles)
         deadline = self._write_deadline()
         try:
-            pieces = built.body
-            if not pieces:
-                await stream.write(built.head, deadline)
-            elif len(pieces) == 1 and isinstance(pieces[0], bytes) and len(pieces[0]) <= WRITE_CHUNK:
-                await stream.write([built.head, pieces[0]], deadline)
-            else:
-                await stream.write(built.head, deadline)
-                for piece in pieces:
-                    if isinstance(piece, FileSlice):
-                        if not await self._send_file(stream, piece, deadline):
-                            return False
-                    else:
-                        await stream.write(piece, deadline)
+            await _body.write_request(stream, built.head, built.body, deadline)
         except TransportError as exc:
             self._set_error(exc.code, exc.message, ESTATUS_SEND_FAILED)
             self._close_connection(reset=True)
@@ -685,34 +673,6 @@ class Client:
 
     def _timeouts_setting(self) -> dict[Any, Any]:
         return self.setting or {}
-
-    async def _send_file(self, stream: Stream, piece: FileSlice, deadline: float | None) -> bool:
-        try:
-            fh = open(piece.path, "rb")
-        except OSError as exc:
-            code = exc.errno or 0
-            self._set_error(code, f"open({piece.path}) failed, {os.strerror(code)}", ESTATUS_SEND_FAILED)
-            self._close_connection(reset=True)
-            return False
-        with fh:
-            if stream.is_tls:
-                fh.seek(piece.offset)
-                sent = 0
-                while sent < piece.size:
-                    chunk = fh.read(min(WRITE_CHUNK, piece.size - sent))
-                    if not chunk:
-                        break
-                    sent += len(chunk)
-                    await stream.write(chunk, deadline)
-            else:
-                sent = await _with_deadline(stream.sendfile(fh, piece.offset, piece.size), deadline)
-        if sent < piece.size:
-            # The file shrank after addFile(): upstream's sendfile() loop stops with this error
-            # instead of sending a body shorter than its Content-Length.
-            self._set_error(SW_ERROR_SYSTEM_CALL_FAIL, "sendfile return zero", ESTATUS_SEND_FAILED)
-            self._close_connection(reset=True)
-            return False
-        return True
 
     # ------------------------------------------------------------------------------------------
     # responses (client.md §7)
@@ -953,16 +913,6 @@ class Client:
 
 class _DownloadError(Exception):
     """The download file could not be opened, truncated or positioned."""
-
-
-async def _with_deadline(coro: Any, deadline: float | None) -> Any:
-    if deadline is None:
-        return await coro
-    remaining = deadline - asyncio.get_running_loop().time()
-    try:
-        return await asyncio.wait_for(coro, max(remaining, 0.0))
-    except asyncio.TimeoutError:
-        raise TransportError(ETIMEDOUT) from None
 
 
 def _task_cid(task: asyncio.Task[Any]) -> int:
