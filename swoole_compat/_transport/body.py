@@ -1,8 +1,10 @@
 """Writing one HTTP request (head and body) to a :class:`~.stream.Stream` with flow control.
 
 The body arrives as pieces (see ``_protocol/multipart.py``): bytes-like objects -- the caller's
-own ``setData()``/``post()`` bytes, an encoded ``str``, a urlencoded form, multipart part heads
-and ``addData()`` contents -- and :class:`FileSlice` descriptors for ``addFile()`` parts.
+own ``setData()``/``post()`` bytes, an encoded non-ASCII ``str``, multipart part heads and
+``addData()`` contents --, :class:`AsciiText` for an ASCII ``str`` body or a urlencoded form
+(encoded :data:`TEXT_CHUNK` characters at a time while it is written), and
+:class:`FileSlice` descriptors for ``addFile()`` parts.
 
 * Small pieces are gathered and written together (the head goes out with the body when the
   body is small, as one ``send``); a large piece is written as ``memoryview`` slices of the
@@ -29,7 +31,7 @@ import asyncio
 import os
 from typing import TYPE_CHECKING, Any, Sequence, Union
 
-from .._protocol.multipart import FileSlice
+from .._protocol.multipart import AsciiText, FileSlice
 from .errno import ETIMEDOUT, TransportError
 
 if TYPE_CHECKING:
@@ -45,9 +47,13 @@ with a small body, the small pieces around multipart contents)."""
 FILE_CHUNK = 256 * 1024
 """Read size for file content that cannot go through ``sendfile`` (TLS)."""
 
+TEXT_CHUNK = 64 * 1024
+"""Characters of an :class:`AsciiText` encoded at a time (the slice and its ``bytes`` stay
+below glibc's mmap threshold, so they come from the heap and cost no page faults)."""
+
 SW_ERROR_SYSTEM_CALL_FAIL = 502
 
-BodyPiece = Union[bytes, bytearray, memoryview, FileSlice]
+BodyPiece = Union[bytes, bytearray, memoryview, AsciiText, FileSlice]
 
 
 async def write_request(
@@ -67,6 +73,15 @@ async def write_request(
                 batch, batched = [], 0
             await _send_file(stream, piece, deadline)
             continue
+        if isinstance(piece, AsciiText):
+            text = piece.text
+            if len(text) > COALESCE:
+                if batch:
+                    await _write_batch(stream, batch, deadline)
+                    batch, batched = [], 0
+                await _write_text(stream, text, deadline)
+                continue
+            piece = text.encode("ascii")
         size = len(piece) if type(piece) is bytes else memoryview(piece).nbytes
         if not size:
             continue
@@ -107,6 +122,18 @@ async def _write_slices(stream: Stream, piece: bytes | bytearray | memoryview, d
             pos += SLICE
             if paused:
                 await stream.drain(deadline)
+
+
+async def _write_text(stream: Stream, text: str, deadline: float | None) -> None:
+    """An ASCII ``str`` encoded :data:`TEXT_CHUNK` characters at a time, under flow control."""
+    size = len(text)
+    pos = 0
+    write_nowait = stream.write_nowait
+    while pos < size:
+        paused = write_nowait(text[pos : pos + TEXT_CHUNK].encode("ascii"))
+        pos += TEXT_CHUNK
+        if paused:
+            await stream.drain(deadline)
 
 
 async def _flushed(stream: Stream, deadline: float | None) -> None:
