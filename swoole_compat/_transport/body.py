@@ -117,8 +117,10 @@ async def _write_slices(stream: Stream, piece: bytes | bytearray | memoryview, d
         pos = 0
         write_nowait = stream.write_nowait
         while pos < size:
-            with view[pos : pos + SLICE] as part:
-                paused = write_nowait(part)
+            # The slice is not released here: a transport may keep it until it is sent
+            # (asyncio's TLS layer when OpenSSL asks to read first); it dies with the last
+            # reference to it.
+            paused = write_nowait(view[pos : pos + SLICE])
             pos += SLICE
             if paused:
                 await stream.drain(deadline)
