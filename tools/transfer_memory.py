@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""Peak memory of a 1 GiB ``addFile()`` upload and a 1 GiB ``download()`` (bounded-memory check).
+"""Peak memory of a 1 GiB ``addFile()`` upload, a 1 GiB in-memory POST and a 1 GiB ``download()``.
 
 The client must stream uploads from disk (``loop.sendfile`` on plain TCP, chunked reads over
-TLS) and downloads to disk, so neither transfer may grow the process by more than a small,
-size-independent amount. This tool checks that:
+TLS), write in-memory bodies from slices of the caller's object (never a copy of the whole
+body) and stream downloads to disk, so no transfer may grow the process by more than a small,
+size-independent amount beyond the caller's own body. This tool checks that:
 
 * a loopback HTTP server runs in a **separate process** (plain asyncio, no test dependency): it
   discards request bodies, counting them, and serves ``GET /stream?size=N`` as a generated
   ``Content-Length: N`` body written block by block under flow control (never held in memory);
 * each measurement runs in a **fresh child process**, which imports the client, does a small
-  warm-up transfer of the same kind, reads its baseline ``ru_maxrss`` and then performs the
-  big transfer; the peak ``ru_maxrss`` after it minus the baseline is the transfer's cost;
+  warm-up transfer of the same kind, resets its peak RSS to the current RSS (``VmHWM``, via
+  ``/proc/self/clear_refs``; elsewhere the baseline is ``ru_maxrss``, the peak so far) and
+  then performs the big transfer; the peak after it minus that baseline is the transfer's
+  cost. For ``post`` (``post(path, $bytes)``) the baseline is taken after the body was
+  created (its pages touched), so the cost is what the client needs *beyond the caller's
+  buffer*;
+  ``post-stalled`` sends the same body to a server that reads the head and then nothing, so
+  the request fails at ``write_timeout`` (2 s) while the body is mid-way;
 * the result of each transfer is verified (byte counts on the server, size and sampled blocks
   of the downloaded file) so a fast failure cannot pass as low memory.
 
@@ -19,6 +26,7 @@ Usage::
     python tools/transfer_memory.py                  # 1 GiB each way, limit 64 MiB, plain TCP
     python tools/transfer_memory.py --tls            # also over TLS (needs trustme)
     python tools/transfer_memory.py --size-mib 256 --limit-mib 32 --dir /var/tmp
+    python tools/transfer_memory.py --size-mib 256 --kinds post,post-stalled
 
 Prints one line per measurement and exits 1 when a transfer fails or its peak RSS grows by more
 than ``--limit-mib`` over the baseline. The upload file and the download target are created in
@@ -45,6 +53,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
 BLOCK = MIB
+KINDS = ("upload", "post", "post-stalled", "download")
 
 
 def pattern_block(index: int) -> bytes:
@@ -66,6 +75,11 @@ async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.Stream
                 return
             lines = head.decode("latin-1").split("\r\n")
             method, target, _ = lines[0].split(" ", 2)
+            if target.startswith("/stall"):
+                try:
+                    await asyncio.sleep(3600)  # never read the body, never answer
+                except asyncio.CancelledError:
+                    return  # the server shuts down
             headers = {}
             for line in lines[1:]:
                 if ":" in line:
@@ -133,7 +147,33 @@ async def _server_main(cert: str | None, key: str | None) -> None:
 
 
 def _maxrss_kib() -> int:
+    """The peak RSS (KiB): ``VmHWM``, which :func:`_reset_peak` lowers to the current RSS, else
+    ``ru_maxrss`` (the peak since the process started)."""
+    status = _proc_status()
+    if "VmHWM" in status:
+        return status["VmHWM"]
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+def _proc_status() -> dict[str, int]:
+    try:
+        with open("/proc/self/status") as fh:
+            return {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in fh) if k in ("VmHWM", "VmRSS")}
+    except (OSError, ValueError):
+        return {}
+
+
+def _reset_peak() -> int:
+    """Start measuring a peak from now: reset ``VmHWM`` to the current RSS (Linux: ``5`` into
+    ``/proc/self/clear_refs``) and return that RSS (KiB). Without it, the baseline is the
+    peak so far, which an earlier, larger allocation (a warm-up, the body's creation) would
+    have set higher than the current RSS, hiding growth up to that height."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        return _maxrss_kib()
+    return _proc_status().get("VmRSS") or _maxrss_kib()
 
 
 async def _measure(kind: str, port: int, tls: bool, path: str, size: int) -> dict[str, object]:
@@ -153,7 +193,7 @@ async def _measure(kind: str, port: int, tls: bool, path: str, size: int) -> dic
         cli.addFile(warm, "warm")
         if not await cli.post("/upload", {"name": "warm"}):
             raise SystemExit(f"warm-up upload failed: {cli.errCode} {cli.errMsg}")
-        baseline = _maxrss_kib()
+        baseline = _reset_peak()
         started = time.monotonic()
         if not cli.addFile(upload, "big.bin"):
             raise SystemExit("addFile refused the upload file")
@@ -169,12 +209,40 @@ async def _measure(kind: str, port: int, tls: bool, path: str, size: int) -> dic
             and str(reply.get("tail", "")).endswith("--\r\n")
         )
         result.update(status=cli.statusCode, errCode=cli.errCode, reply=reply)
+    elif kind in ("post", "post-stalled"):
+        stalled = kind == "post-stalled"
+        if stalled:
+            cli.set({"write_timeout": 2})
+        # warm-up: same code path, 1 MiB
+        if not await cli.post("/upload", pattern_block(0)):
+            raise SystemExit(f"warm-up post failed: {cli.errCode} {cli.errMsg}")
+        # The caller's body: one buffer (ru_maxrss is a high-water mark, so no transient second
+        # copy may exist before the baseline), its pages touched.
+        body = pattern_block(0) * (size // BLOCK) + pattern_block(1)[: size % BLOCK]
+        baseline = _reset_peak()
+        started = time.monotonic()
+        ok = await cli.post("/stall" if stalled else "/upload", body)
+        elapsed = time.monotonic() - started
+        peak = _maxrss_kib()
+        if stalled:
+            # expected: the write deadline ends the call (110, statusCode -4)
+            verified = not ok and cli.errCode == 110 and cli.statusCode == -4
+            reply = {}
+        else:
+            reply = json.loads(cli.body) if ok else {}
+            verified = (
+                ok
+                and cli.statusCode == 200
+                and reply.get("received") == reply.get("content_length") == size
+                and str(reply.get("tail", "")) == body[-128:].decode("latin-1")
+            )
+        result.update(status=cli.statusCode, errCode=cli.errCode, reply=reply)
     else:
         target = str(work / "download.bin")
         # warm-up: same code path, 1 MiB
         if not await cli.download(f"/stream?size={BLOCK}", target):
             raise SystemExit(f"warm-up download failed: {cli.errCode} {cli.errMsg}")
-        baseline = _maxrss_kib()
+        baseline = _reset_peak()
         started = time.monotonic()
         ok = await cli.download(f"/stream?size={size}", target)
         elapsed = time.monotonic() - started
@@ -195,7 +263,7 @@ async def _measure(kind: str, port: int, tls: bool, path: str, size: int) -> dic
         baseline_kib=baseline,
         peak_kib=peak,
         delta_mib=round((peak - baseline) / 1024, 2),
-        seconds=round(elapsed, 2),
+        seconds=round(elapsed, 3),
     )
     return result
 
@@ -269,11 +337,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit-mib", type=float, default=64.0, help="allowed peak RSS growth (default 64)")
     parser.add_argument("--tls", action="store_true", help="also measure over TLS (needs trustme)")
     parser.add_argument("--dir", default=None, help="directory for the temporary files")
+    parser.add_argument(
+        "--kinds",
+        default="upload,post,download",
+        help="comma-separated transfers: upload (addFile), post (in-memory bytes body), "
+        "post-stalled (the same to a server that never reads), download (default: upload,post,download)",
+    )
     # internal modes
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cert", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
-    parser.add_argument("--measure", choices=("upload", "download"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -288,10 +362,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     size = args.size_mib * MIB
+    kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
+    for kind in kinds:
+        if kind not in KINDS:
+            parser.error(f"unknown transfer kind {kind!r} (choose from {', '.join(KINDS)})")
     work = Path(tempfile.mkdtemp(prefix="transfer-memory-", dir=args.dir))
     failures = 0
     try:
-        _write_upload_file(work / "upload.bin", size)
+        if "upload" in kinds:
+            _write_upload_file(work / "upload.bin", size)
         modes = [False, True] if args.tls else [False]
         for tls in modes:
             cert = key = None
@@ -299,11 +378,11 @@ def main(argv: list[str] | None = None) -> int:
                 cert, key = _make_cert(work)
             proc, port = _start_server(cert, key)
             try:
-                for kind in ("upload", "download"):
+                for kind in kinds:
                     result = _run_child(kind, port, tls, work, size)
                     transport = "tls" if tls else "tcp"
                     if "error" in result:
-                        print(f"{kind:8} {transport}: FAILED to run: {result['error']}")
+                        print(f"{kind:12} {transport}: FAILED to run: {result['error']}")
                         failures += 1
                         continue
                     delta = float(result["delta_mib"])  # type: ignore[arg-type]
@@ -311,9 +390,11 @@ def main(argv: list[str] | None = None) -> int:
                     verdict = "ok" if result["ok"] and within else "FAIL"
                     base_mib = int(result["baseline_kib"]) // 1024  # type: ignore[call-overload]
                     peak_mib = int(result["peak_kib"]) // 1024  # type: ignore[call-overload]
+                    seconds = float(result["seconds"])  # type: ignore[arg-type]
+                    rate = f" ({size / seconds / 1e6:.0f} MB/s)" if seconds and kind != "post-stalled" else ""
                     print(
-                        f"{kind:8} {transport}: {args.size_mib} MiB in {result['seconds']} s, "
-                        f"peak RSS +{delta:.1f} MiB over baseline ({base_mib} MiB -> {peak_mib} MiB), "
+                        f"{kind:12} {transport}: {args.size_mib} MiB in {result['seconds']} s{rate}, "
+                        f"peak RSS {delta:+.1f} MiB over baseline ({base_mib} MiB -> {peak_mib} MiB), "
                         f"transfer {'verified' if result['ok'] else 'NOT verified: ' + json.dumps(result)}, "
                         f"limit {args.limit_mib:g} MiB: {verdict}"
                     )

@@ -13,19 +13,14 @@ is decided by the façade (``swoole_compat.coroutine.http``).
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any, Awaitable, Protocol, Sequence
 
 from .._protocol import frames
-from .._protocol.multipart import FileSlice
 from .._protocol.response import ResponseParser
 from .._transport.errno import ECONNRESET, TransportError
 from .._transport.stream import Stream
 from ..constants import WEBSOCKET_OPCODE_CLOSE, WEBSOCKET_OPCODE_PING, WEBSOCKET_OPCODE_PONG
-
-WRITE_CHUNK = 256 * 1024
-"""Bytes read from a file per write when ``sendfile`` cannot be used (TLS)."""
-SW_ERROR_SYSTEM_CALL_FAIL = 502
+from .body import write_request
 
 IN_PLACE_BODY_MIN = 256 * 1024
 """Content-Length bodies with at least this much still to come are received in place
@@ -103,46 +98,11 @@ class HTTPConnection:
 
     # -- requests -----------------------------------------------------------------------------
     async def send_request(self, head: bytes, body: Sequence[Any], deadline: float | None) -> None:
-        """Write a request head and its body pieces (``bytes`` or :class:`FileSlice`) before
-        ``deadline``. A file that cannot be opened raises :class:`TransportError` with
-        Swoole's ``open(...)`` message; one that shrank since ``addFile()`` raises 502
-        "sendfile return zero" (upstream's sendfile loop) rather than send a body shorter
-        than its Content-Length."""
-        stream = self.stream
-        if not body:
-            await stream.write(head, deadline)
-            return
-        if len(body) == 1 and isinstance(body[0], bytes) and len(body[0]) <= WRITE_CHUNK:
-            await stream.write([head, body[0]], deadline)
-            return
-        await stream.write(head, deadline)
-        for piece in body:
-            if isinstance(piece, FileSlice):
-                await self._send_file(piece, deadline)
-            else:
-                await stream.write(piece, deadline)
-
-    async def _send_file(self, piece: FileSlice, deadline: float | None) -> None:
-        stream = self.stream
-        try:
-            fh = open(piece.path, "rb")
-        except OSError as exc:
-            code = exc.errno or 0
-            raise TransportError(code, f"open({piece.path}) failed, {os.strerror(code)}") from None
-        with fh:
-            if stream.is_tls:
-                fh.seek(piece.offset)
-                sent = 0
-                while sent < piece.size:
-                    chunk = fh.read(min(WRITE_CHUNK, piece.size - sent))
-                    if not chunk:
-                        break
-                    sent += len(chunk)
-                    await stream.write(chunk, deadline)
-            else:
-                sent = await _with_deadline(stream.sendfile(fh, piece.offset, piece.size), deadline)
-        if sent < piece.size:
-            raise TransportError(SW_ERROR_SYSTEM_CALL_FAIL, "sendfile return zero")
+        """Write a request head and its body pieces before ``deadline`` (``Socket::send_all`` /
+        ``sendfile``): from the caller's buffers, with flow control (:func:`body.write_request`).
+        A file that cannot be opened raises :class:`TransportError` with Swoole's ``open(...)``
+        message; one that shrank since ``addFile()`` raises 502 "sendfile return zero"."""
+        await write_request(self.stream, head, body, deadline)
 
     # -- responses ----------------------------------------------------------------------------
     async def receive_response(
@@ -277,18 +237,6 @@ class HTTPConnection:
 
     async def drain(self, deadline: float | None) -> None:
         await self.stream.drain(deadline)
-
-
-async def _with_deadline(coro: Any, deadline: float | None) -> Any:
-    if deadline is None:
-        return await coro
-    remaining = deadline - asyncio.get_running_loop().time()
-    try:
-        return await asyncio.wait_for(coro, max(remaining, 0.0))
-    except asyncio.TimeoutError:
-        from .._transport.errno import ETIMEDOUT
-
-        raise TransportError(ETIMEDOUT) from None
 
 
 __all__ = ["HTTPConnection", "ResponseCallbacks", "ECONNRESET"]

@@ -32,7 +32,17 @@ class FileSlice:
     size: int
 
 
-Piece = Union[bytes, FileSlice]
+@dataclass(frozen=True)
+class AsciiText:
+    """A ``str`` holding only ASCII characters, sent as its bytes (``len(text)`` of them).
+
+    The transport encodes it slice by slice at send time, so a large ``str`` body never
+    exists a second time as one ``bytes`` (its UTF-8 encoding is the same bytes)."""
+
+    text: str
+
+
+Piece = Union[bytes, AsciiText, FileSlice]
 
 
 class UnsafeField(ValueError):
@@ -86,9 +96,11 @@ def build(boundary: str, form: Any, uploads: Any, where: str = "") -> tuple[list
             if not isinstance(key, str) or value is None:
                 continue
             head = b"--" + bnd + b'\r\nContent-Disposition: form-data; name="' + _field(key.encode("utf-8", "surrogateescape"), "field name") + b'"\r\n\r\n'
-            piece = head + _form_value(value) + b"\r\n"
-            pieces.append(piece)
-            total += len(piece)
+            data = _form_value(value)
+            # Three pieces, not one: the content is sent from the caller's object (the
+            # transport gathers small pieces into one write itself).
+            pieces += (head, data, b"\r\n")
+            total += len(head) + len(data) + 2
     items = uploads.items() if isinstance(uploads, dict) else enumerate(uploads)
     checked: list[dict[str, Any]] = []
     for key, entry in items:
@@ -109,9 +121,9 @@ def build(boundary: str, form: Any, uploads: Any, where: str = "") -> tuple[list
             + b'"\r\nContent-Type: ' + _field(php_bytes(entry["type"]), "content type") + b"\r\n\r\n"
         )
         if content is not None:
-            piece = head + php_bytes(content) + b"\r\n"
-            pieces.append(piece)
-            total += len(piece)
+            data = php_bytes(content)
+            pieces += (head, data, b"\r\n")
+            total += len(head) + len(data) + 2
         else:
             size = php_int(entry["size"])
             pieces.append(head)

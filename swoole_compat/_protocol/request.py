@@ -161,15 +161,21 @@ def _build_body(spec: RequestSpec, lines: list[str], has_content_length: bool, d
         lines.append(f"Content-Type: multipart/form-data; boundary={boundary}")
         lines.append(f"Content-Length: {length}")
     elif body is not None:
+        payload: bytes | multipart.AsciiText
         if isinstance(body, (dict, list)):
             lines.append("Content-Type: application/x-www-form-urlencoded")
-            payload = http_build_query(body).encode("ascii") if body else b""
-            if body and not payload:
+            query = http_build_query(body) if body else ""
+            if body and not query:
                 raise QueryBuildFailed()
+            payload = multipart.AsciiText(query) if query.isascii() else query.encode("ascii")
+        elif type(body) is str and body.isascii():
+            # Its UTF-8 bytes are its characters: sent without encoding it whole first.
+            payload = multipart.AsciiText(body)
         else:
             payload = php_bytes(body, spec.where)
-        lines.append(f"Content-Length: {len(payload)}")
-        if payload:
+        size = len(payload.text) if isinstance(payload, multipart.AsciiText) else len(payload)
+        lines.append(f"Content-Length: {size}")
+        if size:
             pieces = [payload]
     elif has_content_length:
         lines.append("Content-Length: 0")

@@ -509,15 +509,21 @@ class Stream:
 
     async def drain(self, deadline: float | None = None) -> None:
         proto = self._protocol
-        if self._tls_ended_by_peer():
-            return
-        while proto.write_paused:
+        while True:
+            if self._tls_ended_by_peer():
+                return  # the failure shows on the next read (see _tls_ended_by_peer)
+            if not proto.write_paused:
+                break
             self._check_writable()
             waiter = self._loop.create_future()
             proto.drain_waiter = waiter
             timer = None if deadline is None else self._loop.call_at(deadline, _expire, waiter)
             try:
                 await waiter
+            except TransportError:
+                if self._tls_ended_by_peer():
+                    return
+                raise
             finally:
                 proto.drain_waiter = None
                 if timer is not None:
