@@ -1121,17 +1121,23 @@ async def test_raw_inflate_failure_is_a_warning_and_keeps_connection(raw_server)
     cli.close()
 
 
-async def test_raw_two_bytes_after_101_are_lost(raw_server) -> None:
+@pytest.mark.parametrize(
+    ("glued", "expected"),
+    [(b"\x89\x00", b"hi"), (b"\x81\x01a", b"a")],
+    ids=["2 bytes: lost", "3 bytes: kept"],
+)
+async def test_raw_bytes_glued_to_the_101(raw_server, glued: bytes, expected: bytes) -> None:
     """``recv_response``: bytes after the 101 head are kept only when more than
     ``SW_WEBSOCKET_HEADER_LEN`` (2) arrived with it (websocket.md §1.2, observed on 6.2.1): an
-    empty PING glued to the 101 is lost, no PONG answers it, the next frame is returned."""
+    empty PING glued to the 101 is lost (no PONG answers it, the next frame is returned); a
+    3-byte frame is WebSocket data."""
     got_after_handshake = []
 
     async def handler(reader, writer):
         head = await read_request_head(reader)
         writer.write(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept_for(request_key(head)) + b"\r\n\r\n\x89\x00"
+            b"Sec-WebSocket-Accept: " + accept_for(request_key(head)) + b"\r\n\r\n" + glued
         )
         await writer.drain()
         try:
@@ -1147,29 +1153,8 @@ async def test_raw_two_bytes_after_101_are_lost(raw_server) -> None:
     cli = client_for(srv.port)
     assert await cli.upgrade("/") and cli.statusCode == 101
     frame = await cli.recv(2)
-    assert (frame.opcode, frame.data, frame.finish) == (OP_TEXT, b"hi", True)
-    assert got_after_handshake == []  # no PONG was sent for the lost PING
-    cli.close()
-
-
-async def test_raw_three_bytes_after_101_are_kept(raw_server) -> None:
-    """More than 2 bytes after the 101 head: they are WebSocket data."""
-
-    async def handler(reader, writer):
-        head = await read_request_head(reader)
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept_for(request_key(head)) + b"\r\n\r\n\x81\x01a"
-        )
-        await writer.drain()
-        while await reader.read(65536):
-            pass
-
-    srv = await raw_server(handler)
-    cli = client_for(srv.port)
-    assert await cli.upgrade("/") and cli.statusCode == 101
-    frame = await cli.recv(1)
-    assert (frame.opcode, frame.data) == (OP_TEXT, b"a")
+    assert (frame.opcode, frame.data, frame.finish) == (OP_TEXT, expected, True)
+    assert got_after_handshake == []  # no PONG was sent for a lost PING
     cli.close()
 
 

@@ -997,11 +997,20 @@ class Client:
             self._unbind(False, True)
         return True
 
-    async def ping(self, data: Any = "") -> bool:
+    def _upgraded_conn(self) -> HTTPConnection | None:
+        """The connection of an upgraded client, else None (5001 set when there is none):
+        ``ping()`` and ``disconnect()`` then return False (``is_available() && websocket``)."""
         conn = self._live_conn()
         if conn is None:
-            return self._no_connection()
+            self._no_connection()
+            return None
         if not self._websocket or self._ws_session is None:
+            return None
+        return conn
+
+    async def ping(self, data: Any = "") -> bool:
+        conn = self._upgraded_conn()
+        if conn is None:
             return False
         frame = _websocket.pack(
             self._ws_session, self._ws, data, _websocket.WEBSOCKET_OPCODE_PING, SWOOLE_WEBSOCKET_FLAG_FIN, 0, "ping"
@@ -1012,10 +1021,8 @@ class Client:
 
     async def disconnect(self, code: int = 1000, reason: Any = "") -> bool:
         """Send CLOSE(code, reason), then always close the connection (websocket.md §3.6)."""
-        conn = self._live_conn()
+        conn = self._upgraded_conn()
         if conn is None:
-            return self._no_connection()
-        if not self._websocket or self._ws_session is None:
             return False
         frame = _websocket.pack(
             self._ws_session,
