@@ -752,3 +752,18 @@ def _url_result(found: dict[str, bytes], port: int | None, url: str | bytes) -> 
             value = value.translate(_CNTRL_TO_UNDERSCORE)
             result[name] = value.decode(_ENC, _ERRORS) if as_text else value
     return result
+
+
+_SIZE_QUANTITY = re.compile(r"\s*([+-]?\d+)\s*([kKmMgG]?)")
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def php_parse_to_size(value: object) -> int:
+    """``php_swoole_parse_to_size``: a string is a number with an optional K/M/G suffix
+    (``"1M"`` → 1048576; unreadable → 0), any other value PHP's integer conversion."""
+    if isinstance(value, str):
+        match = _SIZE_QUANTITY.match(value)
+        if match is None:
+            return 0
+        return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+    return php_int(value)

@@ -156,6 +156,14 @@ def compression_accepted(response_headers: Mapping[Any, Any] | None) -> bool:
     return any(_strncasestr(v, "permessage-deflate") for v in _values(response_headers.get("sec-websocket-extensions")))
 
 
+def deflate_in_extensions(values: Any) -> bool:
+    """``accept_websocket_compression`` from the ``sec-websocket-extensions`` values that
+    ``http_parser_on_header_value`` saw while the ``websocket`` flag was set (so, in a 101, only
+    those after the ``Upgrade`` header): one of them contains ``permessage-deflate`` by
+    ``swoole_strncasestr``'s rule (see :func:`compression_accepted`)."""
+    return any(_strncasestr(v, "permessage-deflate") for v in values)
+
+
 def _strncasestr(haystack: Any, needle: str) -> bool:
     """``swoole_strncasestr``: the first character must match exactly, the rest ignoring case."""
     text = haystack if isinstance(haystack, str) else str(haystack)

@@ -153,7 +153,7 @@ class ResponseParser(llhttp.Response):
         "_connection_upgrade", "_upgrade", "_trailer_bytes",
     )  # fmt: skip
 
-    def __init__(self, method: str, *, lowercase: bool = True) -> None:
+    def __init__(self, method: str, *, lowercase: bool = True, websocket: bool = False) -> None:
         # Swoole resolves the method with strncasecmp: any ASCII casing of HEAD skips the body.
         self._is_head = method.isascii() and method.upper() == "HEAD"
         self._lowercase = lowercase
@@ -164,7 +164,8 @@ class ResponseParser(llhttp.Response):
         self.connection_close: bool | None = None
         self.event_stream = False
         self.chunked = False
-        self.websocket = False
+        # The client's ``websocket`` flag as it stands (set by a 101 earlier on the connection).
+        self.websocket = websocket
         self.ws_extensions: list[str] = []
         self.head_done = False
         self.complete = False
@@ -328,7 +329,9 @@ class ResponseParser(llhttp.Response):
             if self.status == 101 and token_list_contains(value, "websocket"):
                 self.websocket = True
         elif name == "sec-websocket-extensions":
-            self.ws_extensions.append(value)
+            # Only while the websocket flag is set (after the Upgrade line, in a 101).
+            if self.websocket:
+                self.ws_extensions.append(value)
         elif name == "set-cookie":
             self.set_cookies.append(value)
         elif name == "content-encoding":
@@ -355,7 +358,6 @@ class ResponseParser(llhttp.Response):
         self.connection_close = None
         self.event_stream = False
         self.chunked = False
-        self.websocket = False
         self.ws_extensions = []
         self.head_done = False
         self.status_code = 0

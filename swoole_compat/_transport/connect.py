@@ -15,7 +15,7 @@ import ssl
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .._php import php_float, php_int, php_str, php_truthy
+from .._php import php_float, php_int, php_parse_to_size, php_str, php_truthy
 from ..errors import CLIENT, php_warning
 from . import tls
 from .errno import (
@@ -143,7 +143,7 @@ def _apply_socket_options(sock: socket.socket, setting: Mapping[str, Any], is_tc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     size = setting.get("socket_buffer_size")
     if size is not None:
-        value = php_int(size)
+        value = php_parse_to_size(size)
         if value > 0:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, value)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, value)
@@ -310,6 +310,18 @@ def unix_proxy_refusal(target: Target, setting: Mapping[str, Any]) -> str | None
     return None
 
 
+def socket_setting_warnings(setting: Mapping[str, Any], where: str, stacklevel: int, is_tcp: bool = True) -> None:
+    """The PHP warnings of ``php_swoole_socket_set`` for ``setting``: a socket buffer size that
+    is not positive, then the incomplete proxy options (TCP only). Upstream applies the merged
+    ``setting`` to each new socket (the request that connects), and a ``set()`` array to the
+    live socket only (``Client::apply_setting``)."""
+    size = setting.get("socket_buffer_size")
+    if size is not None and (value := php_parse_to_size(size)) <= 0:
+        php_warning(where, f"socket buffer size must be greater than 0, got {value}", stacklevel=stacklevel)
+    if is_tcp:
+        proxy_setting_warnings(setting, where, stacklevel + 1)
+
+
 def proxy_setting_warnings(setting: Mapping[str, Any], where: str, stacklevel: int) -> None:
     """The PHP warnings ``php_swoole_socket_set`` emits for incomplete proxy options, when the
     settings are applied to a new TCP socket (the request that connects), not by ``set()``.
@@ -398,8 +410,7 @@ async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool)
     """Connect to ``target`` per the merged ``setting``; raise :class:`TransportError` on failure."""
     dns_timeout, read_timeout, _ = io_timeouts(setting)
     ctimeout = connect_timeout(setting)
-    if not target.is_unix:
-        proxy_setting_warnings(setting, f"{CLIENT}::connect", stacklevel=4)
+    socket_setting_warnings(setting, f"{CLIENT}::connect", 4, not target.is_unix)
     use_ssl = use_ssl or php_truthy(setting.get("open_ssl"))
     socks = None if target.is_unix else socks5_proxy(setting)
     proxy = None if target.is_unix or socks else http_proxy(setting)

@@ -213,3 +213,38 @@ async def test_get_answered_by_a_websocket_101_fails_the_handshake(raw_server: A
         warnings.simplefilter("error")
         assert await cli.push("x") is False
     assert (cli.errCode, cli.statusCode) == (5001, -3)
+
+
+@pytest.mark.parametrize(("before_upgrade", "compressed"), [(False, True), (True, False)], ids=["after", "before"])
+async def test_deflate_accepted_only_after_the_upgrade_header(raw_server: Any, before_upgrade: bool, compressed: bool) -> None:
+    """``http_parser_on_header_value``: ``sec-websocket-extensions`` counts only while the
+    ``websocket`` flag is set, i.e. after the ``Upgrade: websocket`` line of the 101."""
+    from support.ws import accept_key, read_frame
+    import re
+
+    frames_seen: list[Any] = []
+
+    async def handler(reader: Any, writer: Any) -> None:
+        head = await read_request_head(reader)
+        key = re.search(rb"Sec-WebSocket-Key: (\S+)", head).group(1).decode()  # type: ignore[union-attr]
+        ext = b"Sec-WebSocket-Extensions: permessage-deflate\r\n"
+        lines = [b"Upgrade: websocket\r\n", b"Connection: Upgrade\r\n"]
+        lines.insert(0 if before_upgrade else 2, ext)
+        writer.write(b"HTTP/1.1 101 Switching Protocols\r\n" + b"".join(lines)
+                     + b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n")
+        await writer.drain()
+        frames_seen.append(await read_frame(reader))
+        await reader.read()
+
+    srv = await raw_server(handler)
+    cli = Client("127.0.0.1", srv.port)
+    cli.set({"websocket_compression": True})
+    assert await cli.upgrade("/") is True
+    assert await cli.push("hello hello hello") is True
+    await srv.wait_connections(1)
+    for _ in range(50):
+        if frames_seen:
+            break
+        await asyncio.sleep(0.02)
+    assert frames_seen[0].rsv1 is compressed
+    cli.close()

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from support.raw import RawRequest, hold, respond
 
+from support import raw
+
 from swoole_compat import SwooleWarning
 from swoole_compat.coroutine.http import Client
 
@@ -272,8 +274,8 @@ def test_max_body_size_accepts_counts_and_suffixes(value: Any, size: int) -> Non
 
 
 def test_negative_sizes_of_swoole_options_keep_their_documented_outcome(tmp_path: Path) -> None:
-    """errors.md §6.1/§7: warnings and False (addFile, download offset, max_retries), a warning
-    for socket_buffer_size; nothing raises."""
+    """errors.md §6.1/§7: warnings and False (addFile, download offset, max_retries); nothing
+    raises. (socket_buffer_size warns when a socket takes the setting: see below.)"""
     path = tmp_path / "f.txt"
     path.write_bytes(b"0123456789")
     cli = Client("127.0.0.1", 1)
@@ -284,8 +286,24 @@ def test_negative_sizes_of_swoole_options_keep_their_documented_outcome(tmp_path
         assert cli.set({"max_retries": -1}) is False
         cli.set({"socket_buffer_size": -1})
         assert cli.set({"package_max_length": -5, "timeout": -1}) is True
-    assert len([w for w in caught if issubclass(w.category, SwooleWarning)]) == 4
+    assert len([w for w in caught if issubclass(w.category, SwooleWarning)]) == 3
     assert cli.uploadFiles is None
+
+
+async def test_socket_buffer_size_warns_when_a_socket_takes_it(raw_server: Any) -> None:
+    """``php_swoole_socket_set``: the merged setting is applied by the request that connects,
+    a ``set()`` array only to a live socket; ``"0K"`` reads as 0 (``php_swoole_parse_to_size``)."""
+    srv = await raw_server(raw.respond(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+    cli = Client("127.0.0.1", srv.port)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cli.set({"socket_buffer_size": "0K"})
+    assert caught == []  # no socket yet
+    with pytest.warns(SwooleWarning, match=r"socket buffer size must be greater than 0, got 0"):
+        assert await cli.get("/") is True
+    with pytest.warns(SwooleWarning, match=r"got -1"):
+        cli.set({"socket_buffer_size": -1})  # a live socket: this set()'s array
+    cli.close()
 
 
 async def test_download_with_a_negative_offset_warns(tmp_path: Path) -> None:

@@ -167,23 +167,23 @@ def upgrade_headers(request_headers: Any, compression: bool) -> dict[Any, Any]:
 
 
 def verify_upgrade(
-    status: int,
     headers: Any,
     request_headers: Any,
     *,
     compression_offered: bool,
+    extensions: list[str],
     limit: int,
     trailing: bytes,
     assembler: frames.MessageAssembler | None = None,
 ) -> Session | None:
-    """``websocket_verify_server_handshake``: the session of a valid 101, else None.
-    ``assembler`` carries a partial message over from an earlier session (see :class:`Session`)."""
-    check = handshake.check_upgrade_response(
-        status, headers, request_headers, compression_offered=compression_offered
-    )
-    if not check.verified:
+    """``recv_response`` with the ``websocket`` flag set: ``websocket_verify_server_handshake``
+    (whatever the status: the flag says a 101 was seen on this connection), then the session,
+    else None. ``extensions`` are the ``sec-websocket-extensions`` values the parser saw while
+    the flag was set; ``assembler`` carries a partial message over from an earlier session."""
+    if not handshake.verify_server_handshake(request_headers, headers):
         return None
-    session = Session(check.compression, limit, assembler)
+    compression = compression_offered and handshake.deflate_in_extensions(extensions)
+    session = Session(compression, limit, assembler)
     if trailing:
         session.assembler.feed(trailing)
     return session

@@ -202,11 +202,13 @@ class Client:
         return True
 
     def _apply_socket_options(self, opts: dict[Any, Any]) -> None:
-        size = opts.get("socket_buffer_size")
-        if size is not None and php_int(size) <= 0:
-            php_warning(_where("set"), f"socket buffer size must be greater than 0, got {php_int(size)}", stacklevel=4)
+        """``Client::apply_setting``: ``php_swoole_socket_set`` with this ``set()``'s array, on
+        the live socket only (a new socket gets the merged ``setting`` when it connects)."""
         conn = self._conn
-        if conn is not None and not conn.closed and any(k in opts for k in _SOCKET_KEYS):
+        if conn is None or conn.closed:
+            return
+        _connect.socket_setting_warnings(opts, _where("set"), 5, not self._target.is_unix)
+        if any(k in opts for k in _SOCKET_KEYS):
             try:
                 _connect._apply_socket_options(conn.stream.sock, opts, not self._target.is_unix)
             except OSError:
@@ -273,7 +275,9 @@ class Client:
             php_warning(where, f"stat({path}) failed, Error: {os.strerror(code)}[{code}]")
             return False
         if size == 0:
-            php_warning(where, f"cannot send empty file[{filename or '(null)'}], Error: Success[0]")
+            # "%s" of the filename argument: "(null)" when omitted, empty when given as "".
+            shown = "(null)" if filename is None else php_str(filename)
+            php_warning(where, f"cannot send empty file[{shown}], Error: Success[0]")
             return False
         if offset >= size:
             php_warning(where, f"parameter $offset[{offset}] exceeds the file size")
@@ -748,7 +752,7 @@ class Client:
         self._responses_due = max(0, self._responses_due - 1)
         budget = self._response_budget(timeout)
         deadline = None if budget is None else conn.loop.time() + budget
-        parser = ResponseParser(self._pending_method, lowercase=self._lowercase_header)
+        parser = ResponseParser(self._pending_method, lowercase=self._lowercase_header, websocket=self._websocket)
         download_path = self._download_path
         # In-memory body limit (swoole_compat addition): download()/write_func are not limited.
         limit = _limits.max_body_size(self._max_body_size) if download_path is None else 0
@@ -805,10 +809,10 @@ class Client:
         """A 101 carrying the ``websocket`` token was parsed: check the handshake
         (``websocket_verify_server_handshake``) and enter WebSocket mode, or fail with 8504."""
         session = _websocket.verify_upgrade(
-            parser.status_code,
             self.headers,
             self.requestHeaders,
             compression_offered=self._ws.compression,
+            extensions=parser.ws_extensions,
             limit=_websocket.package_max_length(self._ws, self._conn, self.setting),
             trailing=parser.trailing_data,
             assembler=self._ws_assembler,
