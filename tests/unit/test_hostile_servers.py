@@ -583,3 +583,29 @@ async def test_zstd_body_without_a_bounded_decoder_is_kept_raw(raw_server: Any, 
     assert cli.body == body
     assert "zstd" not in compression.ACCEPT_ENCODING
     cli.close()
+
+
+@pytest.mark.parametrize("then_close", [False, True], ids=["held", "closed"])
+async def test_bare_lf_head_is_never_parsed(raw_server: Any, then_close: bool) -> None:
+    """``recv_response`` parses nothing until the buffer holds ``\\r\\n\\r\\n``: a complete
+    bare-LF response is not an error but a wait, so the call ends at its timeout (-2/110), or
+    at EOF with 104 (-3), with no header parsed."""
+
+    async def handler(reader: Any, writer: Any) -> None:
+        await read_request_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\nContent-Length: 2\nX-A: 1\n\nok")
+        await writer.drain()
+        if then_close:
+            await asyncio.sleep(0.2)
+            writer.close()
+            return
+        await asyncio.sleep(3)
+
+    cli, ok, took = await get_once(raw_server, handler, {"timeout": 1})
+    assert ok is False
+    if then_close:
+        assert_closed_failure(cli, 104, -3)
+    else:
+        assert_closed_failure(cli, 110, -2)
+        assert 0.9 < took < 2.5
+    assert cli.headers is None
