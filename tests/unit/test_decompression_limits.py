@@ -19,15 +19,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import random
-import tracemalloc
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import brotli
 import pytest
 from aiohttp import web
+from support.memory import traced
 from support import ws
 from support.raw import read_request_head
 
@@ -72,27 +71,6 @@ def json_lines(size: int) -> bytes:
         n += len(line)
         i += 1
     return b"".join(out)[:size]
-
-
-class Peak:
-    bytes = 0
-
-
-@contextlib.contextmanager
-def traced() -> Iterator[Peak]:
-    """Peak of traced Python allocations inside the block (client and in-process server)."""
-    peak = Peak()
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    try:
-        yield peak
-    finally:
-        peak.bytes = tracemalloc.get_traced_memory()[1] - base
-        if started:
-            tracemalloc.stop()
 
 
 def feed_all(decoder: Decoder, data: bytes, step: int = 65536) -> int:

@@ -12,15 +12,14 @@ import asyncio
 import contextlib
 import gzip
 import os
-import tracemalloc
 import types
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
 import brotli
 import pytest
+from support.memory import traced
 from support import raw
 from support.raw import read_request_head
 from support.ws import switching_protocols
@@ -33,28 +32,6 @@ MIB = 1 << 20
 
 def now() -> float:
     return asyncio.get_running_loop().time()
-
-
-class Peak:
-    """The peak of traced memory inside a ``with traced() as peak`` block (``peak.bytes``)."""
-
-    bytes = 0
-
-
-@contextlib.contextmanager
-def traced() -> Iterator[Peak]:
-    peak = Peak()
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    try:
-        yield peak
-    finally:
-        peak.bytes = tracemalloc.get_traced_memory()[1] - base
-        if started:
-            tracemalloc.stop()
 
 
 def assert_closed_failure(cli: Client, code: int, status: int) -> None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from ..._connection import HTTPConnection
 from ..._php import php_float, php_int, php_truthy
 from ..._protocol import frames, handshake
-from ..._connection import HTTPConnection
 from ..._transport.errno import ETIMEDOUT, TransportError
 from ...constants import (
     PACKAGE_MAX_LENGTH_DEFAULT,
@@ -32,10 +32,9 @@ from ...constants import (
     WEBSOCKET_OPCODE_BINARY,
     WEBSOCKET_OPCODE_CLOSE,
     WEBSOCKET_OPCODE_PING,
-    WEBSOCKET_OPCODE_PONG,
     WEBSOCKET_OPCODE_TEXT,
 )
-from ...errors import CLIENT, php_warning
+from ...errors import CLIENT
 from ...websocket import construct_frame, pack_frame
 
 ESTATUS_CONNECT_FAILED = -1
