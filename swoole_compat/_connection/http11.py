@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Protocol, Sequence
 
 from .._protocol import frames
 from .._protocol.response import ResponseParser
-from .._transport.errno import ECONNRESET, TransportError
+from .._transport.errno import TransportError
 from .._transport.stream import Stream
 from ..constants import WEBSOCKET_OPCODE_CLOSE, WEBSOCKET_OPCODE_PING, WEBSOCKET_OPCODE_PONG
 from .body import write_request
@@ -239,4 +239,4 @@ class HTTPConnection:
         await self.stream.drain(deadline)
 
 
-__all__ = ["HTTPConnection", "ResponseCallbacks", "ECONNRESET"]
+__all__ = ["HTTPConnection", "ResponseCallbacks"]
