@@ -689,6 +689,32 @@ add("h2c_upgrade_header", "client.md §6.3", "An h2c Upgrade header sent by the 
                                               "HTTP2-Settings": "AAMAAABkAARAAAAAAAIAAAAA"}), call("get", "/")],
     phpt=["test_h2c_upgrade"])
 
+# ---------------------------------------------------------------------------------------------
+# sections checked mainly through other scenarios get their own small ones
+# ---------------------------------------------------------------------------------------------
+add("status_minus1_connect", "errors.md §2", "statusCode -1: the connect failed.",
+    {"main": {"refuse": True}}, [NEW, T, call("get", "/"), call("getStatusCode")])
+add("status_minus2_timeout", "errors.md §2", "statusCode -2: the response timed out.",
+    one(REQ, {"sleep": 1.5}), [NEW, call("set", {"timeout": 0.3}), call("get", "/"), call("getStatusCode")])
+add("status_minus3_server_reset", "errors.md §2", "statusCode -3: the server closed before a response.",
+    one(REQ, {"close": True}), [NEW, T, call("get", "/"), call("getStatusCode")])
+add("strerror_no_connection", "errors.md §5", "errMsg of SW_ERROR_CLIENT_NO_CONNECTION (getpeername before connecting).",
+    None, [NEW, call("getpeername"), {"read": ["errCode", "errMsg"]}])
+add("object_model_after_post", "client.md §1", "Request properties after post(): requestMethod, requestBody, requestHeaders.",
+    serve("ok"), [NEW, T, call("setHeaders", {"X-A": "1"}), call("post", "/p", {"k": "v"}),
+                  {"read": ["requestMethod", "requestBody", "requestHeaders", "uploadFiles", "downloadFile"]}])
+add("quirk_set_method_persists", "client.md §12", "setMethod('PUT') stays for every later execute().",
+    one(REQ, OK, REQ, OK), [NEW, T, call("setMethod", "PUT"), call("execute", "/1"), call("execute", "/2")])
+add("quirk_connection_closed_literal", "client.md §12", "keep_alive false writes the literal 'Connection: closed' on each request.",
+    one(REQ, OK, {"close": True}), [NEW, call("set", {"timeout": 2, "keep_alive": False}), call("get", "/1"),
+                                    call("get", "/2")])
+add("ws_push_close_opcode", "websocket.md §8", "push() with the CLOSE opcode and a string payload.",
+    ws([{"expect": "frame"}]), [NEW, T, UPG, call("push", "bye", 8)])
+add("ws_push_pong_opcode", "websocket.md §3.1", "push() with the PONG opcode.",
+    ws([{"expect": "frame"}]), [NEW, T, UPG, call("push", "pong", 10)])
+add("ws_recv_after_disconnect", "websocket.md §3.6", "recv() after disconnect().",
+    ws([{"expect": "frame"}]), [NEW, T, UPG, call("disconnect"), call("recv", 0.2)])
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -381,4 +381,10 @@ async def record(scn: dict[str, Any], runner: list[str], runs: int, source: str,
 
 
 def runner_command(cmd: str | None) -> list[str]:
-    return shlex.split(cmd) if cmd else list(DEFAULT_RUNNER)
+    """``--runner CMD`` as argv. Runners run in a scratch directory, so words naming files that
+    exist relative to the current directory (``conformance/runner.php``) are made absolute."""
+    if not cmd:
+        return list(DEFAULT_RUNNER)
+    words = shlex.split(cmd)
+    return [os.path.abspath(w) if ("/" in w or w.endswith((".php", ".py", ".js"))) and os.path.exists(w) else w
+            for w in words]
