@@ -59,6 +59,9 @@ table.m th:first-child,table.m td:first-child{text-align:left}
 .pass{background:#d9f2d9}.fail,.error{background:#f7c6c6}.deviation{background:#fde9b8}.known{background:#f3d9f7}
 .noexp{background:#e4e4e4}
 .cell span{display:inline-block;width:11px;height:11px;margin:1px;border-radius:2px}
+.cell span.pass{background:#3c9a3c}.cell span.fail,.cell span.error{background:#d33}.cell span.deviation{background:#e0a000}
+.cell span.known{background:#b04fc4}.cell span.noexp{background:#999}
+table.l td{text-align:left}
 .side{display:flex;gap:1em} .side>div{flex:1;min-width:0}
 pre{background:#f8f8f8;border:1px solid #ddd;padding:6px;overflow:auto;font-size:12px;max-height:40em}
 .hl{background:#ffb3b3;font-weight:bold}
@@ -136,7 +139,7 @@ def html_report(results: list[Result], runner: str) -> str:
 <table class="m"><tr><th>section</th>{head}<th>total</th><th>scenarios</th></tr>{''.join(rows)}</table>
 {''.join(details)}
 <h2>All scenarios</h2>
-<table class="m"><tr><th>status</th><th>scenario</th><th>section</th><th>expectation source</th><th>note</th></tr>
+<table class="m l"><tr><th>status</th><th>scenario</th><th>section</th><th>expectation source</th><th>note</th></tr>
 {listing}</table>
 </body></html>
 """
