@@ -45,7 +45,7 @@ def summary(results: list[Result]) -> str:
     if c["deviation"]:
         extras.append(f"{c['deviation']} accepted deviations")
     if c["known"]:
-        extras.append(f"{c['known']} known differences")
+        extras.append(f"{c['known']} known difference{'' if c['known'] == 1 else 's'}")
     if c["noexp"]:
         extras.append(f"{c['noexp']} without expectation")
     return text + " (" + "; ".join(extras) + ")"
