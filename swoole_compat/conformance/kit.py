@@ -158,7 +158,7 @@ def _norm_steps(steps: list[Any], scn_steps: list[dict[str, Any]]) -> list[Any]:
                 state["headers"]["sec-websocket-accept"] = "$ACCEPT"
             obs["state"] = state
         if "join" in step and isinstance(obs.get("return"), list):
-            spawned = next((s.get("spawn", []) for s in scn_steps if s.get("id") == step["join"]), [])
+            spawned: list[dict[str, Any]] = next((s.get("spawn", []) for s in scn_steps if s.get("id") == step["join"]), [])
             obs["return"] = _norm_steps(obs["return"], spawned)
         out.append(obs)
     out.extend(steps[len(scn_steps):])

@@ -137,9 +137,10 @@ class Runner:
                 else:
                     raise ValueError(f"unknown step {step!r}")
             except Exception as exc:  # noqa: BLE001 - every exception is an observation
-                cls = type(exc).__name__
-                obs["exception"] = {"class": EXCEPTION_NAMES.get(cls, cls), "code": getattr(exc, "code", 0)
-                                    if cls in EXCEPTION_NAMES else 0, "message": str(exc)}
+                exc_name = type(exc).__name__
+                obs["exception"] = {"class": EXCEPTION_NAMES.get(exc_name, exc_name),
+                                    "code": getattr(exc, "code", 0) if exc_name in EXCEPTION_NAMES else 0,
+                                    "message": str(exc)}
         obs["elapsed"] = round(time.monotonic() - started, 3)
         warns = [str(w.message) for w in caught]
         if warns:
