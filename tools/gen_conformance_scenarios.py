@@ -715,6 +715,40 @@ add("ws_push_pong_opcode", "websocket.md §3.1", "push() with the PONG opcode.",
 add("ws_recv_after_disconnect", "websocket.md §3.6", "recv() after disconnect().",
     ws([{"expect": "frame"}]), [NEW, T, UPG, call("disconnect"), call("recv", 0.2)])
 
+# ---------------------------------------------------------------------------------------------
+# deliberate deviations (docs/deviations.md): Swoole's behaviour recorded, ours accepted
+# ---------------------------------------------------------------------------------------------
+add("dev_s1_header_crlf", "client.md §6.3", "A CR/LF in a header value is written verbatim by Swoole (S1).",
+    serve("ok"), [NEW, T, call("setHeaders", {"X-A": "v\r\nX-Injected: 1"}), call("get", "/")],
+    deviation={"id": "S1", "reason": "ValueError before anything is written (header injection)"})
+add("dev_s1_path_crlf", "client.md §6.2", "A CR/LF in the request target is written verbatim by Swoole (S1).",
+    serve("ok"), [NEW, T, call("get", "/a HTTP/1.1\r\nX-Injected: 1\r\nX-Rest: /b")],
+    deviation={"id": "S1", "reason": "ValueError before anything is written (request smuggling)"})
+add("dev_s12_multipart_name_crlf", "client.md §6.6", "A CR/LF in a multipart field name (S12).",
+    serve("ok"), [NEW, T, call("addData", "d", "na\r\nme"), call("post", "/u", [])],
+    deviation={"id": "S12", "reason": "ValueError before anything is written (part-header injection)"})
+add("dev_w17_recv_timeout_mid_frame", "websocket.md §4.1", "A recv() timeout in the middle of a frame, then the rest (W17).",
+    ws([{"send": {"b64": "gQpoZWxs"}}, {"sleep": 0.6}, {"send": "o worl"}, {"sleep": 0.2}]),
+    [NEW, T, UPG, call("recv", 0.3), {"sleep": 0.6}, call("recv", 0.5)],
+    deviation={"id": "W17", "reason": "the partial frame is kept and the next recv() completes it"})
+add("dev_s5_missing_cert_file", "client.md §8.3", "An unreadable ssl_cert_file warns (S5: other TLS options still apply).",
+    {"main": {"tls": True, "script": [REQ, OK]}},
+    [{"new": ["$HOST", "$PORT", True]},
+     call("set", {"timeout": 2, "ssl_cert_file": "$TMP/nope.pem", "ssl_key_file": "$TMP/nope.key"}),
+     call("get", "/")], ignore=["server"],
+    known_difference="the warning names the request method in Swoole ('Swoole\\Coroutine\\Http\\Client::get(): "
+                     "ssl cert file[...] not found'); swoole_compat names '...::connect()'")
+add("dev_s7_bad_ciphers", "client.md §8.3", "An unusable ssl_ciphers value (S7).",
+    {"main": {"tls": True, "script": [REQ, OK]}},
+    [{"new": ["$HOST", "$PORT", True]}, call("set", {"timeout": 2, "ssl_ciphers": "NO-SUCH-CIPHER"}),
+     call("get", "/")], ignore=["server"],
+    deviation={"id": "S7", "reason": "always errCode 1018 / statusCode -1, context built before the TCP connect"})
+add("dev_s20_queued_upload_after_close", "client.md §9", "Files queued after an upload request survive close() (S20).",
+    one(REQ, OK, REQ, OK), [NEW, T, call("addData", "one", "a"), call("post", "/1", []), call("close"),
+                            call("addData", "two", "b"), call("close"), call("post", "/2", []),
+                            {"read": ["uploadFiles"]}],
+    deviation={"id": "S20", "reason": "reset clears uploadFiles only when the ending request carried them"})
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
