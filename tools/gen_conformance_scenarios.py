@@ -757,6 +757,79 @@ add("dev_s20_queued_upload_after_close", "client.md §9", "Files queued after an
                             {"read": ["uploadFiles"]}],
     deviation={"id": "S20", "reason": "reset clears uploadFiles only when the ending request carried them"})
 
+# ---------------------------------------------------------------------------------------------
+# remaining spec sections: WebSocket options, doc-vs-source, version notes, frame fields, bad input
+# ---------------------------------------------------------------------------------------------
+add("set_websocket_mask_reset", "client.md §4.2", "W4: a set() without websocket_mask resets it to true.",
+    ws([{"expect": "frame"}]), [NEW, call("set", {"websocket_mask": False}), call("set", {"timeout": 2}), UPG,
+                                call("push", "m")])
+add("set_open_websocket_ping_frame", "client.md §4.2", "open_websocket_ping_frame: PING returned, not answered.",
+    ws([{"send_frame": {"opcode": 9, "payload": "pi"}}, {"send_frame": {"opcode": 1, "payload": "after"}}]),
+    [NEW, call("set", {"timeout": 2, "open_websocket_ping_frame": True}), UPG, call("recv", 1), call("recv", 1)])
+add("set_open_websocket_pong_frame", "client.md §4.2", "open_websocket_pong_frame: PONG returned.",
+    ws([{"send_frame": {"opcode": 10, "payload": "po"}}, {"send_frame": {"opcode": 1, "payload": "after"}}]),
+    [NEW, call("set", {"timeout": 2, "open_websocket_pong_frame": True}), UPG, call("recv", 1), call("recv", 1)])
+add("set_open_websocket_close_frame", "client.md §4.2", "open_websocket_close_frame: CLOSE returned, not echoed.",
+    ws([{"send_frame": {"opcode": 8, "close_code": 1000, "payload": "x"}}, {"expect": "eof", "timeout": 1}]),
+    [NEW, call("set", {"timeout": 2, "open_websocket_close_frame": True}), UPG, call("recv", 1), {"sleep": 0.2},
+     call("close")])
+add("set_websocket_subprotocol", "client.md §4.2", "websocket_subprotocol is stored but no header is sent.",
+    ws([]), [NEW, call("set", {"timeout": 2, "websocket_subprotocol": "chat"}), UPG, {"read": ["setting"]}])
+add("doc_port_defaults_to_zero", "client.md §13", "The constructor port is optional (0).",
+    None, [{"new": ["$HOST"]}, {"read": ["port", "host"]}])
+add("doc_recv_peer_close_empty_string", "client.md §13", "recv() after the peer closed returns '' (not false).",
+    ws([{"close": True}]), [NEW, T, UPG, {"sleep": 0.1}, call("recv", 1), {"read": ["errCode", "statusCode"]}])
+add("doc_set_data_array_urlencoded", "client.md §13", "setData(array) is always urlencoded with a Content-Type.",
+    serve("ok"), [NEW, T, call("setHeaders", {"Content-Type": "text/plain"}), call("setData", {"a": "b c"}),
+                  call("execute", "/")])
+add("doc_download_no_range", "client.md §13", "download() without offset adds no Range header.",
+    serve("x"), [NEW, T, call("download", "/f", "$TMP/d.txt")])
+add("v_upgrade_wrong_connection_header", "client.md §14", "[post-6.2.1] a 101 without 'Connection: Upgrade' is refused.",
+    one({"upgrade": {"headers": ["Upgrade: websocket", "Connection: keep-alive", "Sec-WebSocket-Accept: $ACCEPT"]}}),
+    [NEW, T, UPG])
+add("v_upgrade_wrong_upgrade_header", "client.md §14", "[post-6.2.1] a 101 with 'Upgrade: h2c' is refused.",
+    one({"upgrade": {"headers": ["Upgrade: h2c", "Connection: Upgrade", "Sec-WebSocket-Accept: $ACCEPT"]}}),
+    [NEW, T, UPG])
+add("frame_default_fields_pushed", "websocket.md §5.1", "push(new Frame) with default fields.",
+    ws([{"expect": "frame"}]), [NEW, T, UPG, call("push", {"$frame": {}})])
+add("frame_unpack_close_one_byte", "websocket.md §5.2", "A CLOSE with a 1-byte payload: code 1000, empty reason.",
+    None, [{"static": "Frame.unpack", "args": [{"b64": "iAFh"}]}])
+add("frame_unpack_rsv1_flags", "websocket.md §5.2", "RSV1 on an unpacked frame adds FLAG_COMPRESS (inflated).",
+    None, [{"static": "Frame.unpack", "args": [{"b64": "wQfLSM3JyVcAAA=="}]}])
+add("frame_unpack_not_fin", "websocket.md §5.2", "A frame without FIN: finish false.",
+    None, [{"static": "Frame.unpack", "args": [{"b64": "AQJoaQ=="}]}])
+add("ws_handshake_constants", "websocket.md §7", "Version 13, the accept computed with the GUID, a 16-byte key.",
+    ws([]), [NEW, T, UPG, {"read": ["statusCode", "requestHeaders"]}])
+add("ws_v61_eof_during_recv", "websocket.md §9", "[since 6.1] EOF while recv() waits: '' returned.",
+    ws([{"sleep": 0.2}, {"close": True}]), [NEW, T, UPG, call("recv", 1)])
+add("err_execute_empty_path", "errors.md §3.4", "execute('') → false, errCode 505 'Invalid params'.",
+    serve("ok"), [NEW, T, call("execute", "")])
+add("err_peer_cert_plain", "errors.md §3.4", "getPeerCert() on a plain connection → 1013.",
+    serve("ok"), [NEW, T, call("get", "/"), call("getPeerCert")])
+add("err_push_after_close", "errors.md §3.4", "push() after close() → 5001.",
+    ws([]), [NEW, T, UPG, call("close"), call("push", "x"), call("recv", 0.1)])
+add("bad_set_empty", "errors.md §7", "set({}) → false, nothing merged.",
+    None, [NEW, call("set", {}), {"read": ["setting"]}])
+add("bad_set_timeout_zero_and_none", "errors.md §7", "set timeout 0 and a None value.",
+    None, [NEW, call("set", {"timeout": 0, "keep_alive": None}), {"read": ["setting"]}])
+add("bad_headers_int_key", "errors.md §7", "An integer header key is skipped at send time.",
+    serve("ok"), [NEW, T, call("setHeaders", {"5": "x", "A": None, "B": "b"}), call("get", "/")])
+add("bad_set_method_lowercase_head", "errors.md §7", "setMethod('head') is not HEAD for body parsing.",
+    one(REQ, {"send": "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"}),
+    [NEW, T, call("setMethod", "head"), call("execute", "/")])
+add("bad_push_opcode_256", "errors.md §7", "push(x, 256): opcode truncated to 0 and sent.",
+    ws([{"expect": "frame"}]), [NEW, T, UPG, call("push", "x", 256)])
+add("bad_push_opcode_negative", "errors.md §7", "push(x, -1): 255 → warning, false, 8505.",
+    ws([]), [NEW, T, UPG, call("push", "x", -1)])
+add("bad_push_frame_ignores_args", "errors.md §7", "push(Frame, opcode, flags): the args are ignored.",
+    ws([{"expect": "frame"}]), [NEW, T, UPG, call("push", {"$frame": {"data": "f", "opcode": 2}}, 1, 0)])
+add("bad_bracketed_ipv6", "errors.md §7", "Client('[::1]', p) constructs; connect fails (711).",
+    None, [{"new": ["[::1]", "$PORT"]}, T, call("get", "/")])
+add("bad_unix_without_slash", "errors.md §7", "Client('unix:x') is a host name → DNS failure.",
+    None, [{"new": ["unix:x", 80]}, call("set", {"timeout": 1}), call("get", "/")])
+add("bad_recv_plain_client", "errors.md §7", "recv() on a non-upgraded, non-defer connected client.",
+    serve("ok"), [NEW, T, call("get", "/"), call("recv", 0.2)])
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

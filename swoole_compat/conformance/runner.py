@@ -11,12 +11,15 @@ import asyncio
 import inspect
 import json
 import logging
+import re
 import sys
 import time
 import warnings
 from typing import Any
 
 from .values import decode_bytes, encode
+
+INT_KEY = re.compile(r"-?[1-9][0-9]{0,17}|0")
 
 STATE = ("statusCode", "errCode", "errMsg", "headers", "body", "cookies", "connected")
 
@@ -77,7 +80,8 @@ class Runner:
             if "$closeframe" in value:
                 fields = {k: self.arg(v) for k, v in value["$closeframe"].items()}
                 return self.CloseFrame(**fields)
-            return {k: self.arg(v) for k, v in value.items()}
+            # PHP array keys: a canonical decimal string is an integer key (as json_decode gives PHP)
+            return {(int(k) if INT_KEY.fullmatch(k) else k): self.arg(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.arg(v) for v in value]
         return value
