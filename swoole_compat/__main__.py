@@ -127,6 +127,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--serve", action="store_true", help="only run the embedded server, until Ctrl-C")
     demo.add_argument("--port", type=int, default=0, help="port for the embedded server (default: any free port)")
     _progress_option(demo)
+
+    conf = sub.add_parser(
+        "conformance", help="run the conformance kit (scenarios vs recorded Swoole expectations)",
+        description="Run every conformance scenario (or those matching --only) with a runner, compare the "
+                    "observations with the recorded expectations and print one line per scenario. "
+                    "See docs/conformance.md.")
+    conf.add_argument("--runner", metavar="CMD",
+                      help="runner command; the scenario file is appended (default: the swoole_compat runner, "
+                           "python -m swoole_compat.conformance.runner)")
+    conf.add_argument("--only", metavar="GLOB", help="only scenarios whose name matches (comma-separated globs)")
+    conf.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    conf.add_argument("-j", "--jobs", type=int, default=4, help="scenarios run in parallel (default 4)")
+    conf.add_argument("--scenarios", metavar="DIR", help="scenario directory (default: the shipped one)")
+    conf.add_argument("--expected", metavar="DIR", help="expectation directory (default: the shipped one)")
+    conf.add_argument("--record", action="store_true",
+                      help="record expectations with the runner instead of comparing (written only when all "
+                           "--runs agree)")
+    conf.add_argument("--runs", type=int, default=3, help="runs per scenario when recording (default 3)")
+    conf.add_argument("--recorded-from", default="swoole 6.2.1", metavar="TEXT",
+                      help="the source named in recorded expectations (default 'swoole 6.2.1')")
     return parser
 
 

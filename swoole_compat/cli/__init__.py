@@ -28,6 +28,10 @@ def _command(name: str) -> Callable[[Any], Coroutine[Any, Any, int]]:
         from . import http
 
         return getattr(http, name)  # type: ignore[no-any-return]
+    if name == "conformance":
+        from .conformance import conformance
+
+        return conformance
     if name == "ws":
         from .ws import ws
 
@@ -37,7 +41,7 @@ def _command(name: str) -> Callable[[Any], Coroutine[Any, Any, int]]:
     return demo
 
 
-COMMANDS = ("get", "post", "download", "ws", "demo")
+COMMANDS = ("get", "post", "download", "ws", "demo", "conformance")
 
 
 def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None,

@@ -1,0 +1,1 @@
+"""The conformance kit (docs/conformance.md): scripted servers, runners, comparison, reports."""
