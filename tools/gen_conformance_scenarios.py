@@ -405,9 +405,7 @@ add("http_proxy_connect_refused", "client.md §8.4", "The proxy answers CONNECT 
     [{"new": ["$HOST", "$PORT", True]},
      call("set", {"timeout": 2, "http_proxy_host": "127.0.0.1", "http_proxy_port": "$PORT:proxy"}), call("get", "/")])
 add("http_proxy_port_missing", "errors.md §6.1", "http_proxy_host without a port warns.",
-    serve("ok"), [NEW, call("set", {"timeout": 2, "http_proxy_host": "127.0.0.1"}), call("get", "/")],
-    known_difference="the warning names the request method in Swoole ('Swoole\\Coroutine\\Http\\Client::get(): "
-                     "http_proxy_port should not be null'); swoole_compat names '...::connect()'")
+    serve("ok"), [NEW, call("set", {"timeout": 2, "http_proxy_host": "127.0.0.1"}), call("get", "/")],)
 add("socks5_no_auth", "client.md §8.4", "A SOCKS5 proxy without authentication.",
     {"main": {"script": [REQ, OK]}, "socks": {"script": [{"socks5": {}}, {"tunnel": "main"}]}},
     [NEW, call("set", {"timeout": 2, "socks5_host": "127.0.0.1", "socks5_port": "$PORT:socks"}), call("get", "/s5")],
@@ -555,8 +553,10 @@ add("ws_recv_partial_frame_right_after_101", "websocket.md §1.2",
     "statusCode stay 0 / '' / 101 in every Swoole run.",
     ws([{"send": {"b64": "gQ=="}}, {"sleep": 0.1}, {"send": {"b64": "BWhlbGxv"}}]), [NEW, T, UPG, call("recv", 1)],
     ignore=["client[3].return", "client[3].state.connected"],
-    known_difference="swoole_compat's recv() never completes a frame whose first byte arrived right after the "
-                     "101: it times out (false, errCode 110, statusCode -3)")
+    known_difference="a race on both sides: the byte after the 101 is kept only when it came in a later read "
+                     "than the head (Swoole's SW_WEBSOCKET_HEADER_LEN rule, reproduced per read); Swoole's C loop "
+                     "reads the head before the byte arrives in every recorded run, swoole_compat's asyncio loop "
+                     "often later, and then times out like Swoole would (false, 110, -3)")
 add("ws_recv_fragmented", "websocket.md §4.2", "Fragments are joined into one message.",
     ws([{"send_frame": {"opcode": 1, "payload": "he", "fin": False}},
         {"send_frame": {"opcode": 0, "payload": "ll", "fin": False}},
@@ -743,9 +743,7 @@ add("dev_s5_missing_cert_file", "client.md §8.3", "An unreadable ssl_cert_file 
     {"main": {"tls": True, "script": [REQ, OK]}},
     [{"new": ["$HOST", "$PORT", True]},
      call("set", {"timeout": 2, "ssl_cert_file": "$TMP/nope.pem", "ssl_key_file": "$TMP/nope.key"}),
-     call("get", "/")], ignore=["server"],
-    known_difference="the warning names the request method in Swoole ('Swoole\\Coroutine\\Http\\Client::get(): "
-                     "ssl cert file[...] not found'); swoole_compat names '...::connect()'")
+     call("get", "/")], ignore=["server"],)
 add("dev_s7_bad_ciphers", "client.md §8.3", "An unusable ssl_ciphers value (S7).",
     {"main": {"tls": True, "script": [REQ, OK]}},
     [{"new": ["$HOST", "$PORT", True]}, call("set", {"timeout": 2, "ssl_ciphers": "NO-SUCH-CIPHER"}),

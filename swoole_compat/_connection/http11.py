@@ -121,7 +121,9 @@ class HTTPConnection:
         stream = self.stream
         head_seen = False
         while True:
-            while (data := stream.read_nowait()) is None:
+            # One recv() at a time, as upstream: what follows a response in the same read is
+            # not parsed, what came in a later read stays on the stream.
+            while (data := stream.read_chunk_nowait()) is None:
                 try:
                     await stream.wait_readable(deadline)
                 finally:

@@ -406,11 +406,14 @@ async def _tls_handshake(coro: Any, read_timeout: float | None) -> Any:
         raise _tls_failure(exc) from None
 
 
-async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool) -> Stream:
-    """Connect to ``target`` per the merged ``setting``; raise :class:`TransportError` on failure."""
+async def open_stream(
+    target: Target, setting: Mapping[str, Any], use_ssl: bool, *, where: str = f"{CLIENT}::connect"
+) -> Stream:
+    """Connect to ``target`` per the merged ``setting``; raise :class:`TransportError` on failure.
+    ``where`` is the PHP method its warnings name (the request method that connects)."""
     dns_timeout, read_timeout, _ = io_timeouts(setting)
     ctimeout = connect_timeout(setting)
-    socket_setting_warnings(setting, f"{CLIENT}::connect", 4, not target.is_unix)
+    socket_setting_warnings(setting, where, 4, not target.is_unix)
     use_ssl = use_ssl or php_truthy(setting.get("open_ssl"))
     socks = None if target.is_unix else socks5_proxy(setting)
     proxy = None if target.is_unix or socks else http_proxy(setting)
@@ -420,7 +423,7 @@ async def open_stream(target: Target, setting: Mapping[str, Any], use_ssl: bool)
     tunnel = socks is not None or (proxy is not None and use_ssl)
     if proxy is not None and use_ssl:
         _check_connect_head(target, setting)
-    ctx = tls.build_context(setting) if use_ssl else None
+    ctx = tls.build_context(setting, where=where) if use_ssl else None
     family: int
     if target.is_unix:
         family, address = socket.AF_UNIX, target.address

@@ -282,6 +282,24 @@ class Stream:
             self.transport.resume_reading()
         return data
 
+    def read_chunk_nowait(self) -> bytes | None:
+        """:meth:`read_nowait`, one received chunk (one ``recv()`` of the transport) at a time:
+        the read boundaries an upstream receive loop sees, for callers whose results depend on
+        them (bytes after the end of a response in the same read are dropped)."""
+        proto = self._protocol
+        chunks = proto.chunks
+        if not chunks:
+            if proto.error is not None or proto.eof or self.closed:
+                self._raise_if_failed()
+                return b""
+            return None
+        data = chunks.popleft()
+        proto.buffered -= len(data)
+        if proto.paused_reading and proto.buffered <= HIGH_WATER // 2 and not self.closed:
+            proto.paused_reading = False
+            self.transport.resume_reading()
+        return data
+
     def wait_readable(self, deadline: float | None = None) -> asyncio.Future[None]:
         """The future a reader awaits after :meth:`read_nowait` returned None: done when bytes,
         EOF or an error arrive; past ``deadline`` it raises :class:`TransportError` (110)."""

@@ -76,7 +76,9 @@ def _no_passphrase() -> bytes:
     return b""
 
 
-def build_context(setting: Mapping[str, Any], *, allow_self_signed_pass: bool = False) -> ssl.SSLContext:
+def build_context(
+    setting: Mapping[str, Any], *, allow_self_signed_pass: bool = False, where: str = f"{CLIENT}::connect"
+) -> ssl.SSLContext:
     """An ``SSLContext`` for the merged ``setting``.
 
     When the options cannot be turned into a context (upstream: ``SSLContext::create`` fails) the
@@ -87,14 +89,14 @@ def build_context(setting: Mapping[str, Any], *, allow_self_signed_pass: bool = 
     verification, the peer certificate is then checked by :func:`check_forgiven_peer`.
     """
     try:
-        return _build_context(setting, allow_self_signed_pass)
+        return _build_context(setting, allow_self_signed_pass, where)
     except (ssl.SSLError, OSError, ValueError, TypeError) as exc:
         # Upstream logs the OpenSSL reason as a core-log WARNING and the connect fails with 1018.
         logger.warning("SSLContext::create() failed, Error: %s", exc.args[-1] if exc.args else exc)
         raise TransportError(SW_ERROR_SSL_HANDSHAKE_FAILED) from None
 
 
-def _build_context(setting: Mapping[str, Any], allow_self_signed_pass: bool) -> ssl.SSLContext:
+def _build_context(setting: Mapping[str, Any], allow_self_signed_pass: bool, where: str) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if verify_peer_enabled(setting) and not allow_self_signed_pass:
         ctx.verify_mode = ssl.CERT_REQUIRED
@@ -131,7 +133,6 @@ def _build_context(setting: Mapping[str, Any], allow_self_signed_pass: bool) -> 
     cert_file = setting.get("ssl_cert_file")
     key_file = setting.get("ssl_key_file")
     if cert_file or key_file:
-        where = f"{CLIENT}::connect"
         if cert_file and not os.access(php_str(cert_file), os.R_OK):
             php_warning(where, f"ssl cert file[{php_str(cert_file)}] not found", stacklevel=6)
         elif key_file and not os.access(php_str(key_file), os.R_OK):

@@ -141,7 +141,8 @@ class Client:
         self._responses_due = 0
         # A set() changed TLS options while connected: the next request reconnects.
         self._tls_changed = False
-        self._pending_exception: SwooleException | None = None  # raised when _exec ends
+        self._pending_exception: SwooleException | None = None
+        self._php_method = "execute"  # the PHP method running a request (for warnings)  # raised when _exec ends
 
     # ------------------------------------------------------------------------------------------
     # settings
@@ -483,7 +484,7 @@ class Client:
         self._websocket = False
         self._ws_session = None
         try:
-            stream = await _connect.open_stream(target, setting, self.ssl)
+            stream = await _connect.open_stream(target, setting, self.ssl, where=_where(self._php_method))
         except TransportError as exc:
             self._set_error(exc.code, exc.message, ESTATUS_CONNECT_FAILED)
             return False
@@ -559,16 +560,16 @@ class Client:
     # ------------------------------------------------------------------------------------------
     async def execute(self, path: str) -> bool:
         """Send the request built from the current properties and read its response."""
-        return await self._exec(path)
+        return await self._exec(path, "execute")
 
     async def get(self, path: str) -> bool:
         self.requestMethod = "GET"
-        return await self._exec(path)
+        return await self._exec(path, "get")
 
     async def post(self, path: str, data: Any) -> bool:
         self.requestMethod = "POST"
         self.requestBody = data
-        return await self._exec(path)
+        return await self._exec(path, "post")
 
     async def download(self, path: str, file: str, offset: int = 0) -> bool:
         """Stream the response body into ``file`` (opened lazily, written from ``offset``)."""
@@ -578,12 +579,14 @@ class Client:
             return False
         self.downloadFile = os.fspath(file)
         self.downloadOffset = offset
-        return await self._exec(path)
+        return await self._exec(path, "download")
 
-    async def _exec(self, path: str) -> bool:
+    async def _exec(self, path: str, php_method: str) -> bool:
         """``Client::exec``: send, then (unless deferred) receive; with ``max_retries``, a 502
         or 503 answer is retried on a new connection. An exception the connect recorded
-        (a UNIX socket with proxy settings) is raised once the request has finished."""
+        (a UNIX socket with proxy settings) is raised once the request has finished.
+        ``php_method`` names the PHP method in the warnings of the connect it may make."""
+        self._php_method = php_method
         try:
             result = await self._exec_request(path)
         finally:
@@ -955,7 +958,7 @@ class Client:
         self._defer = False
         self.requestHeaders = _websocket.upgrade_headers(self.requestHeaders, self._ws.compression)
         self.requestMethod = "GET"
-        return await self._exec(path)
+        return await self._exec(path, "get")
 
     def _push_precheck(self, conn: HTTPConnection | None) -> bool:
         if conn is None:
