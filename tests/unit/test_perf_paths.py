@@ -20,7 +20,6 @@ from swoole_compat._protocol import frames
 from swoole_compat._transport import stream as stream_mod
 from swoole_compat._transport.errno import ETIMEDOUT, TransportError
 from swoole_compat._transport.stream import Stream
-from swoole_compat.coroutine.http import Client
 from swoole_compat.coroutine.http import _websocket
 
 FIN, COMPRESS, RSV1, RSV2, RSV3, MASK = 1, 2, 4, 8, 16, 32
