@@ -12,7 +12,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._php import http_build_query, php_bytes, php_str
+from .._php import http_build_query, php_array_key, php_bytes, php_str
 from . import multipart
 from ..errors import ClientException
 from .cookies import cookie_header_value
@@ -110,7 +110,9 @@ def build(spec: RequestSpec) -> BuiltRequest:
     disables_keep_alive = False
     if headers:
         for key, value in headers.items():
-            if not isinstance(key, str) or value is None:
+            # HASH_KEY_IS_STRING != keytype: integer keys, and the integer-like strings PHP
+            # stores as integers ("123", not "0123"), are skipped, as are null values.
+            if not isinstance(key, str) or value is None or type(php_array_key(key)) is int:
                 continue
             lower = key.lower()
             if lower == "host":

@@ -322,3 +322,18 @@ def test_http_build_query_recursion_is_skipped() -> None:
     data: dict[str, Any] = {"a": "1"}
     data["self"] = data
     assert http_build_query(data) == "a=1"
+
+
+def test_integer_like_header_names_are_skipped() -> None:
+    """send_request headers: ``HASH_KEY_IS_STRING != keytype`` → skipped; ``"123"`` is the int
+    key 123 in a PHP array, ``"0123"`` stays a string and is sent."""
+    from swoole_compat._protocol.request import RequestSpec, build
+
+    spec = RequestSpec(
+        method="GET", path="/", host_header="h", headers={"123": "a", 7: "b", "0123": "c", "X": "d"},
+        body=None, uploads=None, cookies=None, basic_auth="", keep_alive=True, accept_encoding=None,
+        proxy_absolute=None, proxy_authorization=None, where="x",
+    )
+    head = build(spec).head
+    assert b"\r\n0123: c\r\n" in head and b"\r\nX: d\r\n" in head
+    assert b"123: a" not in head.replace(b"0123: c", b"") and b"7: b" not in head
