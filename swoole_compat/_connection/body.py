@@ -1,4 +1,4 @@
-"""Writing one HTTP request (head and body) to a :class:`~.stream.Stream` with flow control.
+"""Writing one HTTP request (head and body) to a :class:`~swoole_compat._transport.stream.Stream` with flow control.
 
 The body arrives as pieces (see ``_protocol/multipart.py``): bytes-like objects -- the caller's
 own ``setData()``/``post()`` bytes, an encoded non-ASCII ``str``, multipart part heads and
