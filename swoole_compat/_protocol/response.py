@@ -306,12 +306,12 @@ class ResponseParser(llhttp.Response):
     def _specials(self, key_list: list[str], raw_values: list[bytes], value_list: list[str]) -> None:
         special = _SPECIAL_NAMES
         for index, name in enumerate(key_list):
+            if not _READ_UPGRADE_FLAG:  # pragma: no cover - another binding layout
+                self._note_llhttp_flags(name, value_list[index])
             # Swoole compares the (possibly lower-cased) name with lower-case literals: with
             # lowercase_header off, "Set-Cookie" is not "set-cookie" (Replicate Q8).
             if name in special:
                 self._special(name, raw_values[index], value_list[index])
-            elif not _READ_UPGRADE_FLAG:  # pragma: no cover - another binding layout
-                self._note_llhttp_flags(name, value_list[index])
 
     def _note_llhttp_flags(self, name: str, value: str) -> None:
         """llhttp's own Upgrade/Connection flags (for ``parser->upgrade``), case-insensitive."""
@@ -323,8 +323,6 @@ class ResponseParser(llhttp.Response):
 
     def _special(self, name: str, raw_value: bytes, value: str) -> None:
         """The ``else if`` chain of ``http_parser_on_header_value`` for one header."""
-        if not _READ_UPGRADE_FLAG:  # pragma: no cover - another binding layout
-            self._note_llhttp_flags(name, value)
         if name == "upgrade":
             if self.status == 101 and token_list_contains(value, "websocket"):
                 self.websocket = True

@@ -267,10 +267,7 @@ class Stream:
         proto = self._protocol
         chunks = proto.chunks
         if not chunks:
-            if proto.error is not None or proto.eof or self.closed:
-                self._raise_if_failed()
-                return b""
-            return None
+            return self._nothing_buffered()
         if len(chunks) == 1:
             data = chunks.popleft()
         else:
@@ -282,6 +279,15 @@ class Stream:
             self.transport.resume_reading()
         return data
 
+    def _nothing_buffered(self) -> bytes | None:
+        """A read with nothing buffered: ``b""`` at EOF (or the connection's error raised),
+        None while more may come."""
+        proto = self._protocol
+        if proto.error is not None or proto.eof or self.closed:
+            self._raise_if_failed()
+            return b""
+        return None
+
     def read_chunk_nowait(self) -> bytes | None:
         """:meth:`read_nowait`, one received chunk (one ``recv()`` of the transport) at a time:
         the read boundaries an upstream receive loop sees, for callers whose results depend on
@@ -289,10 +295,7 @@ class Stream:
         proto = self._protocol
         chunks = proto.chunks
         if not chunks:
-            if proto.error is not None or proto.eof or self.closed:
-                self._raise_if_failed()
-                return b""
-            return None
+            return self._nothing_buffered()
         data = chunks.popleft()
         proto.buffered -= len(data)
         if proto.paused_reading and proto.buffered <= HIGH_WATER // 2 and not self.closed:
